@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# System packages the tests need: Debian's Chromium for the browser tests (STACK.md: never
+# `playwright install`, it downloads a browser). Installs with apt-get as root, through sudo
+# otherwise; where neither works it says so, and the browser tests skip (they fail under CI=true).
+set -euo pipefail
+
+packages=()
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+((${#packages[@]})) || { echo "system packages: all present"; exit 0; }
+
+if [[ $(id -u) -eq 0 ]]; then
+  apt=(apt-get)
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  apt=(sudo apt-get)
+else
+  echo "system packages missing: ${packages[*]}; install them with apt-get (browser tests will skip)" >&2
+  exit 0
+fi
+echo "installing system packages: ${packages[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${apt[@]}" update -qq
+"${apt[@]}" install -y -qq "${packages[@]}" >/dev/null

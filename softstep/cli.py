@@ -1,0 +1,300 @@
+"""The ``softstep`` command line.
+
+Heavy modules (pandas, plotly, SQLAlchemy) are imported inside the commands so that
+``softstep --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from softstep.errors import SoftstepError
+
+if TYPE_CHECKING:
+    from softstep.model import FileAnalysis
+    from softstep.store import Store
+
+app = typer.Typer(
+    help="Why do I land so hard? Analyse running files, get the causes and a plan to land softly.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+profile_app = typer.Typer(help="Your height and mass (they enable leg-stiffness metrics).")
+app.add_typer(profile_app, name="profile")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SOFTSTEP_DB",
+        help="SQLAlchemy database URL (default: SQLite in your user data folder).",
+        show_default=False,
+    ),
+]
+RunnerOption = Annotated[str, typer.Option("--runner", help="Whose runs these are.")]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _open_store(db: str | None) -> Store:
+    from softstep.store import Store
+
+    return Store(db)
+
+
+def _write_html(analysis: FileAnalysis, path: Path) -> None:
+    from softstep.report.html import write_html
+
+    write_html(analysis, path)
+    err.print(f"HTML report written to {path}")
+
+
+def _html_target(html: Path, source: Path, several: bool) -> Path:
+    """One input: ``html`` is the report file. Several inputs: ``html`` is a folder."""
+    if not several:
+        return html
+    html.mkdir(parents=True, exist_ok=True)
+    return html / f"{source.stem}.html"
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="FIT, TCX or GPX files (.gz too).")],
+    runner: RunnerOption = "me",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per file (JSON Lines).")
+    ] = False,
+    records: Annotated[
+        bool, typer.Option("--records", help="With --json: include the per-record table.")
+    ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write an HTML report (a folder when several files)."),
+    ] = None,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="Keep the runs in the database.")
+    ] = True,
+    db: DbOption = None,
+) -> None:
+    """Analyse running files: summary, ranked causes of hard landing, and a plan.
+
+    A file that cannot be read is reported in one line and the others are still analysed;
+    the exit code is 1 if any file failed.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from softstep.model import Runner
+    from softstep.pipeline import analyze_file, to_json
+    from softstep.report.text import print_report
+
+    try:
+        db_store = _open_store(db) if store else None
+        profile = db_store.runner(runner) if db_store else Runner(runner)
+    except SoftstepError as exc:
+        raise _fail(str(exc)) from None
+
+    failed = 0
+    several = len(files) > 1
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=not several,
+    )
+    with progress:
+        task = progress.add_task("analysing", total=len(files))
+        for path in files:
+            progress.update(task, description=f"analysing {path.name}")
+            try:
+                analysis = analyze_file(path, profile)
+                if db_store is not None:
+                    result = db_store.import_analysis(
+                        analysis, runner=runner, file_name=path.name, file_size=path.stat().st_size
+                    )
+                    for run, run_id in zip(analysis.runs, result.run_ids, strict=True):
+                        run.run_id = run_id
+                    if result.duplicate:
+                        err.print(f"{path}: already stored (run {', '.join(map(str, result.run_ids))})")
+                for message in analysis.warnings:
+                    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
+                if as_json:
+                    print(json.dumps(to_json(analysis, include_records=records)), flush=True)
+                else:
+                    print_report(analysis, out)
+                if html is not None:
+                    _write_html(analysis, _html_target(html, path, several))
+            except SoftstepError as exc:
+                failed += 1
+                err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            except Exception as exc:  # one bad file must not stop a batch
+                failed += 1
+                err.print(
+                    f"[red]error:[/red] {path}: internal error {type(exc).__name__}: {exc} "
+                    "(please report this with the file if you can share it)",
+                    soft_wrap=True,
+                )
+            progress.advance(task)
+    if db_store is not None:
+        db_store.close()
+    if failed:
+        if several:
+            err.print(f"{failed} of {len(files)} files failed")
+        raise typer.Exit(1)
+
+
+@app.command()
+def runs(runner: Annotated[str | None, typer.Option(help="Only this runner.")] = None, db: DbOption = None) -> None:
+    """List stored runs."""
+    from rich.table import Table
+
+    try:
+        store = _open_store(db)
+        rows = store.runs(runner)
+    except SoftstepError as exc:
+        raise _fail(str(exc)) from None
+    if not rows:
+        out.print("No runs stored yet. Try: softstep analyze YOUR_FILE.fit")
+        return
+    table = Table("id", "runner", "start (UTC)", "source", "file", "km", "min", "cadence spm")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.runner,
+            row.start.strftime("%Y-%m-%d %H:%M") if row.start else "-",
+            row.source,
+            row.file_name or "-",
+            f"{row.distance_m / 1000:.2f}" if row.distance_m is not None else "-",
+            f"{row.duration_s / 60:.0f}" if row.duration_s is not None else "-",
+            f"{row.cadence_spm:.0f}" if row.cadence_spm is not None else "-",
+        )
+    out.print(table)
+    store.close()
+
+
+@app.command()
+def show(
+    run_id: Annotated[int, typer.Argument(help="Run id, from `softstep runs`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    records: Annotated[bool, typer.Option("--records", help="With --json: include records.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show one stored run: summary, findings and plan."""
+    from softstep.model import FileAnalysis
+    from softstep.pipeline import to_json
+    from softstep.report.text import print_report
+
+    try:
+        store = _open_store(db)
+        run = store.load_run(run_id)
+    except (SoftstepError, KeyError) as exc:
+        raise _fail(str(exc).strip("'")) from None
+    store.close()
+    analysis = FileAnalysis(run.recording.path or f"run {run_id}", [run])
+    if as_json:
+        print(json.dumps(to_json(analysis, include_records=records)))
+    else:
+        print_report(analysis, out)
+    if html is not None:
+        _write_html(analysis, html)
+
+
+@profile_app.command("set")
+def profile_set(
+    height_cm: Annotated[float | None, typer.Option(min=100, max=230, help="Height, cm.")] = None,
+    mass_kg: Annotated[float | None, typer.Option(min=25, max=200, help="Body mass, kg.")] = None,
+    runner: RunnerOption = "me",
+    db: DbOption = None,
+) -> None:
+    """Set a runner's height and mass."""
+    try:
+        store = _open_store(db)
+        current = store.runner(runner)
+        saved = store.set_profile(
+            runner,
+            height_cm=height_cm if height_cm is not None else current.height_cm,
+            mass_kg=mass_kg if mass_kg is not None else current.mass_kg,
+        )
+    except SoftstepError as exc:
+        raise _fail(str(exc)) from None
+    store.close()
+    out.print(_describe_profile(saved))
+
+
+@profile_app.command("show")
+def profile_show(runner: RunnerOption = "me", db: DbOption = None) -> None:
+    """Show a runner's profile."""
+    try:
+        store = _open_store(db)
+        out.print(_describe_profile(store.runner(runner)))
+    except SoftstepError as exc:
+        raise _fail(str(exc)) from None
+    store.close()
+
+
+def _describe_profile(runner) -> str:
+    height = f"{runner.height_cm:g} cm" if runner.height_cm else "height not set"
+    mass = f"{runner.mass_kg:g} kg" if runner.mass_kg else "mass not set"
+    return f"{runner.name}: {height}, {mass}"
+
+
+@app.command()
+def metronome(
+    spm: Annotated[float, typer.Option(help="Beats (steps) per minute.")],
+    minutes: Annotated[float, typer.Option(help="Length of the track, minutes.")] = 20.0,
+    output: Annotated[Path, typer.Option("-o", "--output", help="WAV file to write.")] = Path(
+        "click.wav"
+    ),
+) -> None:
+    """Write a click track at a target cadence, e.g. --spm 172 --minutes 20 -o click.wav."""
+    from softstep.coach.metronome import write_click_wav
+
+    try:
+        write_click_wav(output, spm, minutes)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"Wrote {output}: {minutes:g} min at {spm:g} steps/min")
+
+
+@app.command()
+def demo(
+    html: Annotated[Path, typer.Option("--html", help="Where to write the HTML report.")] = Path(
+        "softstep-demo.html"
+    ),
+) -> None:
+    """Analyse the bundled sample run (a real 47-minute run) and write an HTML report."""
+    from softstep import sample_path
+    from softstep.model import Runner
+    from softstep.pipeline import analyze_file
+    from softstep.report.text import print_report
+
+    analysis = analyze_file(sample_path(), Runner("sample runner"))
+    print_report(analysis, out)
+    _write_html(analysis, html)
+    out.print(
+        f"\nOpen {html} in a browser. Analyse your own runs with: softstep analyze YOUR_FILE.fit"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
