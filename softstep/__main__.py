@@ -1,0 +1,5 @@
+"""``python -m softstep`` is the ``softstep`` command."""
+
+from softstep.cli import main
+
+main()

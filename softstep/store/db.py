@@ -1,0 +1,180 @@
+"""Opening the database: URL choice, engine settings, migrations, and user-facing errors.
+
+The URL is the ``url`` argument, else ``$SOFTSTEP_DB``, else SQLite in the user data folder
+(``platformdirs.user_data_dir("softstep")/softstep.db``). Any SQLAlchemy URL works; PostgreSQL
+is ``postgresql+psycopg://user:password@host/db`` (``pip install softstep[postgres]``).
+
+SQLite connections get foreign keys on, WAL journal, ``synchronous=NORMAL`` and a 30 s busy
+timeout; write transactions start with ``BEGIN IMMEDIATE`` so that two writers queue up
+instead of failing on a lock upgrade.
+
+Example
+-------
+>>> resolve_url("sqlite:///runs.db")
+'sqlite:///runs.db'
+>>> mask_url("postgresql+psycopg://me:secret@localhost/softstep")
+'postgresql+psycopg://me:***@localhost/softstep'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+from softstep.errors import StoreError
+
+ENV_VAR = "SOFTSTEP_DB"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITE = "softstep_write"  # execution option: begin the transaction as a writer (SQLite)
+
+
+def default_url() -> str:
+    """SQLite in the user data folder, created when missing."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_data_dir("softstep", appauthor=False))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data folder {folder}: {exc.strerror or exc}; "
+            f"set {ENV_VAR} or --db to a database URL you can write"
+        ) from None
+    return f"sqlite:///{folder / 'softstep.db'}"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: ``url``, else $SOFTSTEP_DB, else default_url()."""
+    return url or os.environ.get(ENV_VAR) or default_url()
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ***, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: show it as given, it holds no parsable password
+        return url
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy (not the driver) decide where transactions begin: see _sqlite_on_begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")  # answers "memory" for :memory:, fine
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, far fewer fsyncs
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get(WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``url`` with the SQLite settings above (no I/O yet)."""
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+# ---------------------------------------------------------------------------------------------
+def alembic_config(connection: sa.Connection | None = None) -> Any:
+    """An alembic Config pointing at the shipped migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (alembic upgrade), one writer at a time.
+
+    Cheap when already there: the current revision is read first and nothing else runs.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        config = alembic_config(conn)
+        script = ScriptDirectory.from_config(config)
+        current = MigrationContext.configure(conn).get_current_heads()
+        conn.rollback()
+        if revision == "head" and tuple(current) == tuple(script.get_heads()):
+            return
+        known = {s.revision for s in script.walk_revisions()}
+        unknown = [r for r in current if r not in known]
+        if unknown:
+            raise StoreError(
+                f"database {mask_url(str(engine.url))} was written by a newer softstep "
+                f"(schema revision {unknown[0]}); upgrade softstep or use another database"
+            )
+        writer = conn.execution_options(**{WRITE: True})
+        config.attributes["connection"] = writer
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Take the database down to ``revision`` (alembic downgrade); ``base`` drops every table."""
+    from alembic import command
+
+    with engine.connect() as conn:
+        command.downgrade(alembic_config(conn.execution_options(**{WRITE: True})), revision)
+
+
+# ---------------------------------------------------------------------------------------------
+def open_error(url: str, exc: BaseException) -> StoreError:
+    """A one-line StoreError for a database that cannot be opened, saying what to do."""
+    shown = mask_url(url)
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else ""
+    low = text.lower()
+    hint = f"check the URL given with --db or {ENV_VAR}"
+    if isinstance(exc, ModuleNotFoundError) or "no module named" in low:
+        if "psycopg" in low or "postgres" in shown:
+            hint = "install the PostgreSQL driver: pip install 'softstep[postgres]'"
+        else:
+            hint = "install the database driver for this URL"
+    elif "not a database" in low or "malformed" in low:
+        hint = "this file is not a softstep database; point --db or SOFTSTEP_DB at another file"
+    elif "unable to open" in low or "readonly" in low or "read-only" in low:
+        folder = _sqlite_folder(url)
+        if folder is not None and not folder.is_dir():
+            text = f"folder {folder} does not exist"
+            hint = "create it or choose another path"
+        else:
+            hint = "check that the file and its folder are writable, or choose another path"
+    return StoreError(f"cannot open database {shown}: {text}; {hint}")
+
+
+def write_error(url: str, exc: BaseException) -> StoreError:
+    """A one-line StoreError for a failed write (the transaction was rolled back)."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return StoreError(
+        f"cannot write to database {mask_url(url)}: {text}; nothing was stored "
+        "(check free space and permissions, then try again)"
+    )
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser().resolve().parent
