@@ -102,7 +102,7 @@ def empty_records(n: int = 0) -> pd.DataFrame:
 
 def empty_steps(n: int = 0) -> pd.DataFrame:
     """A Steps table of ``n`` rows with every column of STEP_COLUMNS, all missing."""
-    return pd.DataFrame({c: pd.Series([pd.NA] * n, dtype=d) for c, d in STEP_COLUMNS.items()})
+    return pd.DataFrame({c: pd.Series([None] * n, dtype=d) for c, d in STEP_COLUMNS.items()})
 
 
 def conform(table: pd.DataFrame, columns: dict[str, str] | list[str]) -> pd.DataFrame:
@@ -116,7 +116,7 @@ def conform(table: pd.DataFrame, columns: dict[str, str] | list[str]) -> pd.Data
         if name in table:
             out[name] = table[name].astype(dtype)
         else:
-            out[name] = pd.Series([pd.NA] * len(table), dtype=dtype, index=table.index)
+            out[name] = pd.Series([None] * len(table), dtype=dtype, index=table.index)
     return pd.DataFrame(out, index=table.index).reset_index(drop=True)
 
 

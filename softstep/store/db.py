@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,11 @@ from softstep.errors import StoreError
 
 ENV_VAR = "SOFTSTEP_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "softstep_version"  # not alembic_version: a shared database may hold others
 WRITE = "softstep_write"  # execution option: begin the transaction as a writer (SQLite)
+# alembic keeps its migration context in module globals: one migration at a time per process.
+# Between processes, the migration's write transaction (BEGIN IMMEDIATE on SQLite) serialises.
+_MIGRATION_LOCK = threading.Lock()
 
 
 def default_url() -> str:
@@ -99,19 +104,34 @@ def alembic_config(connection: sa.Connection | None = None) -> Any:
     return config
 
 
+def migration_context(conn: sa.Connection, **opts: Any) -> Any:
+    """An alembic MigrationContext on softstep's version table (for revision and diff checks)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, **opts})
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (alembic upgrade), one writer at a time.
 
     Cheap when already there: the current revision is read first and nothing else runs.
     """
     from alembic import command
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    with engine.connect() as conn:
+    with _MIGRATION_LOCK, engine.connect() as conn:
         config = alembic_config(conn)
         script = ScriptDirectory.from_config(config)
-        current = MigrationContext.configure(conn).get_current_heads()
+        current = migration_context(conn).get_current_heads()
+        if not current and engine.dialect.name == "sqlite":
+            foreign = set(sa.inspect(conn).get_table_names()) - {VERSION_TABLE}
+            if foreign:
+                conn.rollback()
+                raise StoreError(
+                    f"cannot open database {mask_url(str(engine.url))}: it is an SQLite "
+                    f"database of another program (tables {', '.join(sorted(foreign)[:3])}); "
+                    "point --db or SOFTSTEP_DB at a new file or a softstep database"
+                )
         conn.rollback()
         if revision == "head" and tuple(current) == tuple(script.get_heads()):
             return
@@ -119,8 +139,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         unknown = [r for r in current if r not in known]
         if unknown:
             raise StoreError(
-                f"database {mask_url(str(engine.url))} was written by a newer softstep "
-                f"(schema revision {unknown[0]}); upgrade softstep or use another database"
+                f"cannot open database {mask_url(str(engine.url))}: it was written by a newer "
+                f"softstep (schema revision {unknown[0]}); upgrade softstep or use another database"
             )
         writer = conn.execution_options(**{WRITE: True})
         config.attributes["connection"] = writer
@@ -131,7 +151,7 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     """Take the database down to ``revision`` (alembic downgrade); ``base`` drops every table."""
     from alembic import command
 
-    with engine.connect() as conn:
+    with _MIGRATION_LOCK, engine.connect() as conn:
         command.downgrade(alembic_config(conn.execution_options(**{WRITE: True})), revision)
 
 
@@ -148,23 +168,34 @@ def open_error(url: str, exc: BaseException) -> StoreError:
         else:
             hint = "install the database driver for this URL"
     elif "not a database" in low or "malformed" in low:
-        hint = "this file is not a softstep database; point --db or SOFTSTEP_DB at another file"
+        hint = "point --db or SOFTSTEP_DB at a new file or a softstep database"
     elif "unable to open" in low or "readonly" in low or "read-only" in low:
         folder = _sqlite_folder(url)
         if folder is not None and not folder.is_dir():
             text = f"folder {folder} does not exist"
             hint = "create it or choose another path"
+        elif folder is not None and Path(make_url(url).database or "").expanduser().is_dir():
+            text = "that path is a folder"
+            hint = "give a file path, e.g. sqlite:///FOLDER/softstep.db"
         else:
             hint = "check that the file and its folder are writable, or choose another path"
     return StoreError(f"cannot open database {shown}: {text}; {hint}")
 
 
-def write_error(url: str, exc: BaseException) -> StoreError:
-    """A one-line StoreError for a failed write (the transaction was rolled back)."""
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+def write_error(url: str, exc: BaseException, *, integrity: bool = False) -> StoreError:
+    """A one-line StoreError for a failed write (the transaction was rolled back).
+
+    ``url`` may already be masked. ``integrity``: the data broke a constraint, which is a bug
+    to report rather than a setup problem.
+    """
+    text = (str(getattr(exc, "orig", None) or exc).strip() or type(exc).__name__).splitlines()[0]
+    hint = (
+        "please report this with the file if you can share it"
+        if integrity
+        else "check free space, permissions and that no other program holds a lock, then retry"
+    )
     return StoreError(
-        f"cannot write to database {mask_url(url)}: {text}; nothing was stored "
-        "(check free space and permissions, then try again)"
+        f"cannot write to database {mask_url(url)}: {text}; nothing was stored ({hint})"
     )
 
 

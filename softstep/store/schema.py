@@ -146,7 +146,7 @@ runs = sa.Table(
     sa.Column("path", sa.Text),
     sa.Column("placement", sa.String(64)),
     sa.Column("sample_rate_hz", sa.Double),
-    sa.Column("laps", sa.JSON),  # table_to_json(...) or null
+    sa.Column("laps", sa.JSON(none_as_null=True)),  # codec.table_to_json or NULL
     sa.Column("segment_columns", sa.JSON, nullable=False),  # per-km table layout, see codec
     sa.Column("warnings", sa.JSON, nullable=False),
     sa.UniqueConstraint("file_id", "session_index"),

@@ -1,0 +1,464 @@
+"""The Store: runner profiles and analysed runs in a SQL database (SQLite default, any URL).
+
+One transaction per file import: a file is stored whole or not at all. A file is known by the
+sha256 of its bytes (``Recording.content_hash``); importing it again returns the runs already
+stored, with ``duplicate=True``.
+
+Example
+-------
+>>> store = Store("sqlite://")                       # in memory; default: the user data folder
+>>> store.set_profile("ana", height_cm=168, mass_kg=57)
+Runner(name='ana', height_cm=168.0, mass_kg=57.0)
+>>> store.runs("ana")
+[]
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from softstep.errors import StoreError
+from softstep.model import (
+    RECORD_COLUMNS,
+    STEP_COLUMNS,
+    FileAnalysis,
+    Plan,
+    Recording,
+    RunAnalysis,
+    Runner,
+    Summary,
+    conform,
+    to_jsonable,
+)
+from softstep.store import codec
+from softstep.store.db import (
+    WRITE,
+    create_engine,
+    mask_url,
+    migrate,
+    open_error,
+    resolve_url,
+    write_error,
+)
+from softstep.store.schema import (
+    SUMMARY_FIELDS,
+    files,
+    findings,
+    plans,
+    records,
+    runners,
+    runs,
+    segments,
+    steps,
+    summaries,
+)
+
+T = TypeVar("T")
+
+RECORD_DTYPES: dict[str, str] = dict.fromkeys(RECORD_COLUMNS, "float64")
+CHUNK_ROWS = 5000  # rows per executemany: bounds the memory of the parameter lists
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What import_analysis did: the run ids of the file (new or already stored)."""
+
+    run_ids: list[int]
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One line of the run list. Distance in m, duration in s, cadence in steps/min."""
+
+    id: int
+    runner: str
+    start: datetime | None
+    sport: str
+    source: str
+    device: str | None
+    file_name: str | None
+    distance_m: float | None
+    duration_s: float | None
+    cadence_spm: float | None
+    session_index: int = 0
+
+
+class RunNotFoundError(StoreError, KeyError):
+    """No run with this id (a KeyError too, for code that looks runs up like a mapping)."""
+
+    def __init__(self, run_id: int, url: str):
+        self.run_id = run_id
+        super().__init__(f"no run {run_id} in database {url}; `softstep runs` lists the stored ids")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Store:
+    """Runner profiles and analysed runs, in the database at ``url``.
+
+    ``url`` is any SQLAlchemy URL; when None, $SOFTSTEP_DB, else SQLite in the user data folder.
+    Opening brings the schema up to date (alembic ``upgrade head``). Raises StoreError with a
+    one-line message when the database cannot be opened.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = resolve_url(url)
+        self._shown_url = mask_url(self.url)
+        try:
+            self._engine = create_engine(self.url)
+        except (sa_exc.SQLAlchemyError, ImportError, ValueError) as exc:
+            raise open_error(self.url, exc) from exc
+        try:
+            migrate(self._engine)
+        except StoreError:
+            self._engine.dispose()
+            raise
+        except (sa_exc.SQLAlchemyError, OSError, ImportError) as exc:
+            self._engine.dispose()
+            raise open_error(self.url, exc) from exc
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the connections. The Store cannot be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self._shown_url!r})"
+
+    # -- runners --------------------------------------------------------------------------------
+    def runner(self, name: str) -> Runner:
+        """The profile of ``name``, created empty on first use."""
+        return self._write(lambda conn: _runner_profile(conn, _runner_id(conn, name)))
+
+    def set_profile(self, name: str, *, height_cm: float | None, mass_kg: float | None) -> Runner:
+        """Set (None: clear) the height in cm and mass in kg of ``name``; returns the profile.
+
+        Raises ValueError for a value that is not a positive finite number.
+        """
+        for label, value in (("height_cm", height_cm), ("mass_kg", mass_kg)):
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{label} must be a positive number, not {value!r}")
+
+        def update(conn: sa.Connection) -> Runner:
+            runner_id = _runner_id(conn, name)
+            conn.execute(
+                runners.update()
+                .where(runners.c.id == runner_id)
+                .values(
+                    height_cm=None if height_cm is None else float(height_cm),
+                    mass_kg=None if mass_kg is None else float(mass_kg),
+                )
+            )
+            return _runner_profile(conn, runner_id)
+
+        return self._write(update)
+
+    # -- runs -----------------------------------------------------------------------------------
+    def import_analysis(
+        self,
+        analysis: FileAnalysis,
+        *,
+        runner: str = "me",
+        file_name: str | None = None,
+        file_size: int | None = None,
+    ) -> ImportResult:
+        """Store every run of ``analysis`` for ``runner``, in one transaction.
+
+        A file already stored (same content hash) is not stored again: its run ids come back
+        with ``duplicate=True``. ``file_name`` defaults to the name in ``analysis.path``.
+        Sets ``run_id`` on each RunAnalysis (to the stored run's id for a duplicate).
+        An analysis without runs stores nothing. Raises StoreError when the write fails.
+        """
+        if not analysis.runs:
+            return ImportResult([], duplicate=False)
+        digest = next(
+            (r.recording.content_hash for r in analysis.runs if r.recording.content_hash), None
+        )
+        name = file_name if file_name is not None else (Path(analysis.path).name or None)
+
+        def store(conn: sa.Connection) -> ImportResult:
+            existing = _file_run_ids(conn, digest)
+            if existing is not None:
+                return ImportResult(existing, duplicate=True)
+            ids = _insert_file(conn, analysis, _runner_id(conn, runner), digest, name, file_size)
+            return ImportResult(ids, duplicate=False)
+
+        result = self._write(store)
+        if len(result.run_ids) == len(analysis.runs):
+            for run, run_id in zip(analysis.runs, result.run_ids, strict=True):
+                run.run_id = run_id
+        return result
+
+    def runs(self, runner: str | None = None) -> list[RunRow]:
+        """Stored runs, oldest first (runs without a start time last), of one runner or all."""
+        query = (
+            sa.select(
+                runs.c.id,
+                runners.c.name,
+                runs.c.start,
+                runs.c.sport,
+                runs.c.source,
+                runs.c.device,
+                files.c.file_name,
+                summaries.c.distance_m,
+                summaries.c.duration_s,
+                summaries.c.cadence_spm,
+                runs.c.session_index,
+            )
+            .join(runners, runners.c.id == runs.c.runner_id)
+            .join(files, files.c.id == runs.c.file_id)
+            .outerjoin(summaries, summaries.c.run_id == runs.c.id)
+            .order_by(runs.c.start.is_(None), runs.c.start, runs.c.id)
+        )
+        if runner is not None:
+            query = query.where(runners.c.name == runner)
+        with self._read() as conn:
+            return [RunRow(*row) for row in conn.execute(query)]
+
+    def load_run(self, run_id: int) -> RunAnalysis:
+        """The stored run ``run_id`` rebuilt: recording with records, steps, summary, per-km
+        segments, findings and plan. Raises RunNotFoundError (a StoreError) when absent.
+        """
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(runs, files.c.content_hash, files.c.path.label("file_path"))
+                .join(files, files.c.id == runs.c.file_id)
+                .where(runs.c.id == run_id)
+            ).one_or_none()
+            if row is None:
+                raise RunNotFoundError(run_id, self._shown_url)
+            recording = Recording(
+                source=row.source,
+                sport=row.sport,
+                records=_select_table(conn, records, run_id, RECORD_DTYPES),
+                start=row.start,
+                device=row.device,
+                path=row.path if row.path is not None else row.file_path,
+                session_index=row.session_index,
+                content_hash=row.content_hash,
+                laps=codec.table_from_json(row.laps),
+                placement=row.placement,
+                sample_rate_hz=row.sample_rate_hz,
+                warnings=list(row.warnings),
+            )
+            return RunAnalysis(
+                recording=recording,
+                steps=_select_table(conn, steps, run_id, STEP_COLUMNS),
+                summary=_select_summary(conn, run_id),
+                segments=_select_segments(conn, run_id, row.segment_columns),
+                findings=[
+                    codec.finding_from_row(f)
+                    for f in conn.execute(
+                        sa.select(findings)
+                        .where(findings.c.run_id == run_id)
+                        .order_by(findings.c.rank)
+                    )
+                ],
+                plan=_select_plan(conn, run_id),
+                run_id=run_id,
+            )
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except sa_exc.DBAPIError as exc:
+            raise StoreError(
+                f"cannot read database {self._shown_url}: {_first_line(exc)}; "
+                "check that it is reachable and is a softstep database"
+            ) from exc
+
+    def _write(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run ``work`` in one write transaction; all or nothing.
+
+        A unique-constraint race (another writer stored the same file or runner between our
+        look-up and our insert) rolls back and runs ``work`` once more, which then finds it.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._engine.connect() as conn:
+                    conn.execution_options(**{WRITE: True})
+                    with conn.begin():
+                        return work(conn)
+            except sa_exc.IntegrityError as exc:
+                if attempt == 2:
+                    raise write_error(self._shown_url, exc, integrity=True) from exc
+            except sa_exc.DBAPIError as exc:
+                raise write_error(self._shown_url, exc) from exc
+        raise AssertionError("unreachable")
+
+
+# ----------------------------------------------------------------------------------------------
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _runner_id(conn: sa.Connection, name: str) -> int:
+    """The id of runner ``name``, inserting an empty profile on first use."""
+    found = conn.execute(sa.select(runners.c.id).where(runners.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    result = conn.execute(runners.insert().values(name=name, created_at=_now()))
+    return int(result.inserted_primary_key[0])
+
+
+def _runner_profile(conn: sa.Connection, runner_id: int) -> Runner:
+    row = conn.execute(sa.select(runners).where(runners.c.id == runner_id)).one()
+    return Runner(row.name, row.height_cm, row.mass_kg)
+
+
+def _file_run_ids(conn: sa.Connection, digest: str | None) -> list[int] | None:
+    """Run ids of the stored file with this content hash, or None when it is not stored."""
+    if digest is None:
+        return None
+    file_id = conn.execute(sa.select(files.c.id).where(files.c.content_hash == digest)).scalar()
+    if file_id is None:
+        return None
+    query = sa.select(runs.c.id).where(runs.c.file_id == file_id).order_by(runs.c.session_index)
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def _insert_file(
+    conn: sa.Connection,
+    analysis: FileAnalysis,
+    runner_id: int,
+    digest: str | None,
+    file_name: str | None,
+    file_size: int | None,
+) -> list[int]:
+    """Insert the file row and all its runs; returns the new run ids in the order of the runs."""
+    file_id = conn.execute(
+        files.insert().values(
+            content_hash=digest,
+            runner_id=runner_id,
+            path=analysis.path,
+            file_name=file_name,
+            file_size=None if file_size is None else int(file_size),
+            imported_at=_now(),
+            skipped=list(analysis.skipped),
+            warnings=list(analysis.warnings),
+        )
+    ).inserted_primary_key[0]
+    return [_insert_run(conn, run, int(file_id), runner_id, analysis.path) for run in analysis.runs]
+
+
+def _insert_run(
+    conn: sa.Connection, run: RunAnalysis, file_id: int, runner_id: int, file_path: str
+) -> int:
+    rec = run.recording
+    run_id = int(
+        conn.execute(
+            runs.insert().values(
+                file_id=file_id,
+                runner_id=runner_id,
+                session_index=int(rec.session_index),
+                source=rec.source,
+                sport=rec.sport,
+                start=rec.start,
+                device=rec.device,
+                path=rec.path if rec.path is not None else file_path,
+                placement=rec.placement,
+                sample_rate_hz=to_jsonable(rec.sample_rate_hz),
+                laps=codec.table_to_json(rec.laps),
+                segment_columns=codec.table_layout(run.segments),
+                warnings=list(rec.warnings),
+            )
+        ).inserted_primary_key[0]
+    )
+    _insert_frame(conn, records, conform(rec.records, list(RECORD_COLUMNS)), run_id)
+    _insert_frame(conn, steps, conform(run.steps, STEP_COLUMNS), run_id)
+    conn.execute(summaries.insert().values(run_id=run_id, **run.summary.to_dict()))
+    segment_rows = codec.table_dicts(run.segments)
+    if segment_rows:
+        conn.execute(
+            segments.insert(),
+            [{"run_id": run_id, "idx": i, "data": d} for i, d in enumerate(segment_rows)],
+        )
+    if run.findings:
+        conn.execute(
+            findings.insert(),
+            [codec.finding_row(f, rank, run_id) for rank, f in enumerate(run.findings, start=1)],
+        )
+    plan = run.plan.to_dict()
+    conn.execute(
+        plans.insert().values(
+            run_id=run_id, baseline_cadence_spm=plan["baseline_cadence_spm"], data=plan
+        )
+    )
+    return run_id
+
+
+def _insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, run_id: int) -> None:
+    """Bulk-insert ``frame`` (columns already conformed) as rows (run_id, idx, ...) of ``table``.
+
+    The INSERT is compiled once for the connection's dialect and its rows go straight to the
+    driver's executemany, CHUNK_ROWS at a time: tuples for positional drivers (sqlite3), dicts
+    for named ones (psycopg). This skips SQLAlchemy's per-row parameter processing, which is
+    safe because these tables hold only floats, strings and booleans, which the drivers take as
+    they are (codec.column_values gives None for missing values).
+    """
+    names = ["run_id", "idx", *frame.columns]
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+    order = list(compiled.positiontup) if compiled.positional else names
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = frame.iloc[start : start + CHUNK_ROWS]
+        rows = codec.table_rows(chunk, order, start=start, run_id=run_id)
+        if not compiled.positional:
+            rows = [dict(zip(order, row, strict=True)) for row in rows]
+        conn.exec_driver_sql(compiled.string, rows)
+
+
+def _select_table(
+    conn: sa.Connection, table: sa.Table, run_id: int, dtypes: dict[str, str]
+) -> pd.DataFrame:
+    query = (
+        sa.select(*(table.c[name] for name in dtypes))
+        .where(table.c.run_id == run_id)
+        .order_by(table.c.idx)
+    )
+    return codec.table_from_rows(conn.execute(query).all(), dtypes)
+
+
+def _select_summary(conn: sa.Connection, run_id: int) -> Summary:
+    row = conn.execute(sa.select(summaries).where(summaries.c.run_id == run_id)).one_or_none()
+    if row is None:
+        return Summary()
+    values: dict[str, Any] = {name: getattr(row, name) for name in SUMMARY_FIELDS}
+    values["drift"] = dict(values["drift"] or {})
+    return Summary(**values)
+
+
+def _select_segments(conn: sa.Connection, run_id: int, layout: dict[str, Any]) -> pd.DataFrame:
+    query = sa.select(segments.c.data).where(segments.c.run_id == run_id).order_by(segments.c.idx)
+    return codec.table_from_dicts(list(conn.execute(query).scalars()), layout)
+
+
+def _select_plan(conn: sa.Connection, run_id: int) -> Plan:
+    data = conn.execute(sa.select(plans.c.data).where(plans.c.run_id == run_id)).scalar()
+    return Plan(baseline_cadence_spm=None) if data is None else codec.plan_from_dict(data)
