@@ -289,7 +289,7 @@ def _num(table: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def step_cadence_spm(steps: pd.DataFrame) -> np.ndarray:
-    """Per-step cadence, steps/min: the Steps ``cadence_spm``, else ``60 / step_s`` (NaN if neither)."""
+    """Per-step cadence, steps/min: Steps ``cadence_spm``, else ``60 / step_s``, else NaN."""
     cadence = _num(steps, "cadence_spm")
     step_s = _num(steps, "step_s")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -536,7 +536,9 @@ def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner 
         if (np.isfinite(v) | np.isfinite(cad)).any()
         else None
     )
-    means = {name: weighted_mean(table[name].to_numpy(float), w, MIN_METRIC_S) for name in _MEAN_METRICS}
+    means = {
+        name: weighted_mean(table[name].to_numpy(float), w, MIN_METRIC_S) for name in _MEAN_METRICS
+    }
 
     left = weighted_mean(table["contact_s_left"].to_numpy(float), w, MIN_METRIC_S)
     right = weighted_mean(table["contact_s_right"].to_numpy(float), w, MIN_METRIC_S)
@@ -597,7 +599,9 @@ def per_km(records: pd.DataFrame, steps: pd.DataFrame | None = None) -> pd.DataF
     d = table["distance_m"].ffill().to_numpy(float)
     keep = np.isfinite(d)
     if keep.sum() < 2:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "km" else "float64") for c in PER_KM_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c == "km" else "float64") for c in PER_KM_COLUMNS}
+        )
     table = table.loc[keep].reset_index(drop=True)
     d = np.maximum.accumulate(d[keep]) - d[keep][0]
     t = table["t_s"].to_numpy(float)
@@ -667,7 +671,7 @@ def cadence_vs_speed(
     sub = table.loc[ok].reset_index(drop=True)
     # a tiny epsilon keeps values on a bin edge (3.0 / 0.25) in the bin they start
     bins = np.floor(v[ok] / bin_m_per_s + 1e-9).astype(np.int64)
-    names = ["speed_m_per_s", "cadence_spm", "contact_s", "vertical_oscillation_cm", "step_length_m"]
+    names = CADENCE_VS_SPEED_COLUMNS[2:3] + CADENCE_VS_SPEED_COLUMNS[4:]
     means = _grouped_means(sub, bins, names)
     time_s = pd.Series(sub["dt_s"].to_numpy(float)).groupby(bins).sum()
     out = means.assign(

@@ -61,8 +61,10 @@ def analyze_recording(recording: Recording, runner: Runner) -> RunAnalysis:
     """Steps, summary, per-km segments, ranked findings and plan for one run."""
     steps = detect_steps(recording)
     summary = metrics.summarize(recording.records, steps, runner)
-    segments = metrics.per_km(recording.records)
-    findings = diagnose(summary, recording.records, steps, segments, runner)
+    segments = metrics.per_km(recording.records, steps)
+    findings = diagnose(
+        summary, recording.records, steps, segments, runner, placement=recording.placement
+    )
     plan = build_plan(findings, summary)
     return RunAnalysis(recording, steps, summary, segments, findings, plan)
 

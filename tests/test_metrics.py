@@ -13,7 +13,11 @@ from softstep.model import Runner, empty_records, empty_steps
 
 
 def steady_run(
-    n: int = 1800, speed: float = 3.0, cadence: float = 170.0, contact: float = 0.24, dt: float = 1.0
+    n: int = 1800,
+    speed: float = 3.0,
+    cadence: float = 170.0,
+    contact: float = 0.24,
+    dt: float = 1.0,
 ) -> pd.DataFrame:
     rec = empty_records(n)
     rec["t_s"] = np.arange(n) * dt

@@ -146,7 +146,8 @@ def test_fenix5_running_dynamics_fields(shared_data):
     assert s.contact_balance_left_pct == pytest.approx(session["avg_stance_time_balance"], abs=0.5)
     assert s.vertical_ratio_pct == pytest.approx(session["avg_vertical_ratio"], abs=0.6)
     assert s.step_length_m == pytest.approx(session["avg_step_length"] / 1000, abs=0.08)
-    assert s.vertical_oscillation_cm == pytest.approx(session["avg_vertical_oscillation"] / 10, abs=0.6)
+    vo_cm = session["avg_vertical_oscillation"] / 10
+    assert s.vertical_oscillation_cm == pytest.approx(vo_cm, abs=0.6)
     assert s.drift == {}  # 57 s: no matched-speed drift can be claimed
 
 

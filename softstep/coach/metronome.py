@@ -105,7 +105,9 @@ def write_click_wav(
     """
     _check(spm, sample_rate_hz)
     if not (_is_number(minutes) and 0 < minutes <= MAX_MINUTES):
-        raise ValueError(f"minutes must be more than 0 and at most {MAX_MINUTES:g}, got {minutes!r}")
+        raise ValueError(
+            f"minutes must be more than 0 and at most {MAX_MINUTES:g}, got {minutes!r}"
+        )
     path = Path(path)
     total = int(round(minutes * 60.0 * sample_rate_hz))
     chunk = int(CHUNK_S * sample_rate_hz)
