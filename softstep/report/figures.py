@@ -1,0 +1,119 @@
+"""Plotly figures of one run: landing metrics over time and against speed.
+
+Only running records are drawn (stops and walking breaks are gaps), in display units
+(contact in ms). Long runs are thinned to at most MAX_POINTS points per trace; the 30-record
+rolling median that carries the trend is computed before thinning.
+
+>>> from softstep import Runner, sample_path
+>>> from softstep.pipeline import analyze_file
+>>> run = analyze_file(sample_path(), Runner()).runs[0]
+>>> [trace.name for trace in over_time(run).data][:2]
+['cadence', 'cadence, 30 s median']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from softstep import metrics
+from softstep.model import RunAnalysis
+from softstep.report import format as fmt
+
+# The landing metrics the report plots, in panel order.
+PLOTTED = ("cadence_spm", "contact_s", "vertical_oscillation_cm")
+MAX_POINTS = 3000
+TREND_RECORDS = 31  # centred rolling median, about 30 s at 1 record/s
+RAW_COLOUR = "rgba(31, 119, 180, 0.25)"
+TREND_COLOUR = "#1f4e79"
+BIN_COLOUR = "#d62728"
+
+
+def running_table(run: RunAnalysis) -> pd.DataFrame:
+    """``metrics.prepare`` output with non-running records' PLOTTED values set to NaN."""
+    table = metrics.prepare(run.recording.records, run.steps)
+    running = table["running"].to_numpy(bool)
+    for name in PLOTTED:
+        table[name] = table[name].where(running)
+    return table
+
+
+def plotted_metrics(table: pd.DataFrame) -> list[str]:
+    """PLOTTED names that have at least one value in ``table``."""
+    return [name for name in PLOTTED if table[name].notna().any()]
+
+
+def _display(table: pd.DataFrame, name: str) -> np.ndarray:
+    return table[name].to_numpy(float) * fmt.METRICS[name].scale
+
+
+def _thin(n: int) -> slice:
+    return slice(None, None, max(1, int(np.ceil(n / MAX_POINTS))))
+
+
+def over_time(run: RunAnalysis, table: pd.DataFrame | None = None) -> go.Figure | None:
+    """One panel per metric against minutes from the start; None when nothing to plot."""
+    table = running_table(run) if table is None else table
+    names = plotted_metrics(table)
+    if not names:
+        return None
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.06)
+    every = _thin(len(table))
+    minutes = (table["t_s"].to_numpy(float) / 60.0)[every]
+    for row, name in enumerate(names, 1):
+        values = _display(table, name)
+        trend = pd.Series(values).rolling(TREND_RECORDS, center=True, min_periods=5).median()
+        short = fmt.METRICS[name].short
+        fig.add_trace(
+            go.Scatter(x=minutes, y=values[every], name=short, mode="lines",
+                       line={"color": RAW_COLOUR, "width": 1}, showlegend=row == 1),
+            row=row, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=minutes, y=trend.to_numpy()[every], name=f"{short}, 30 s median",
+                       mode="lines", line={"color": TREND_COLOUR, "width": 2},
+                       showlegend=row == 1),
+            row=row, col=1,
+        )
+        fig.update_yaxes(title_text=fmt.label(name), row=row, col=1)
+    fig.update_xaxes(title_text="minutes from start", row=len(names), col=1)
+    fig.update_layout(height=220 * len(names) + 80, margin={"t": 30, "b": 40, "l": 70, "r": 20},
+                      legend={"orientation": "h", "y": 1.04}, template="plotly_white")
+    return fig
+
+
+def against_speed(run: RunAnalysis, table: pd.DataFrame | None = None) -> go.Figure | None:
+    """Each metric against speed: every running record, and the time-weighted mean per bin.
+
+    None when the run has no speed or nothing to plot.
+    """
+    table = running_table(run) if table is None else table
+    names = plotted_metrics(table)
+    speed = table["speed_m_per_s"].to_numpy(float)
+    if not names or not np.isfinite(speed).any():
+        return None
+    bins = metrics.cadence_vs_speed(run.recording.records, run.steps)
+    fig = make_subplots(rows=1, cols=len(names), horizontal_spacing=0.08)
+    every = _thin(len(table))
+    for col, name in enumerate(names, 1):
+        fig.add_trace(
+            go.Scatter(x=speed[every], y=_display(table, name)[every], mode="markers",
+                       name="each record", marker={"color": RAW_COLOUR, "size": 4},
+                       showlegend=col == 1),
+            row=1, col=col,
+        )
+        if len(bins):
+            fig.add_trace(
+                go.Scatter(x=bins["speed_m_per_s"], y=bins[name] * fmt.METRICS[name].scale,
+                           mode="lines+markers", name="mean per 0.25 m/s",
+                           marker={"color": BIN_COLOUR, "size": 7}, line={"color": BIN_COLOUR},
+                           showlegend=col == 1),
+                row=1, col=col,
+            )
+        fig.update_yaxes(title_text=fmt.label(name), row=1, col=col)
+        fig.update_xaxes(title_text="speed (m/s)", row=1, col=col)
+    fig.update_layout(height=360, margin={"t": 30, "b": 50, "l": 70, "r": 20},
+                      legend={"orientation": "h", "y": 1.12}, template="plotly_white")
+    return fig

@@ -1,0 +1,192 @@
+"""How a number is shown to a runner: label, display unit and precision per metric.
+
+The text and HTML reports both read METRICS, so a figure looks the same everywhere.
+
+>>> show("contact_s", 0.2359)
+'236 ms'
+>>> show("speed_m_per_s", 3.3), show("cadence_spm", None)
+('5:03 /km', '–')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from softstep.model import Finding, Summary
+
+MISSING = "–"
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    unit: str  # display unit
+    scale: float = 1.0  # stored value x scale = displayed value
+    digits: int = 1
+    short: str = ""  # column heading in narrow tables
+
+
+METRICS: dict[str, Metric] = {
+    "distance_m": Metric("Distance", "km", 0.001, 2, short="km"),
+    "cadence_spm": Metric("Cadence", "steps/min", 1, 0, short="cadence"),
+    "contact_s": Metric("Ground contact", "ms", 1000, 0, short="contact"),
+    "flight_s": Metric("Flight", "ms", 1000, 0, short="flight"),
+    "duty_factor": Metric("Duty factor", "%", 100, 1, short="duty"),
+    "vertical_oscillation_cm": Metric("Vertical oscillation", "cm", 1, 1, short="VO"),
+    "vertical_ratio_pct": Metric("Vertical ratio", "%", 1, 1, short="VR"),
+    "step_length_m": Metric("Step length", "m", 1, 2, short="step"),
+    "contact_balance_left_pct": Metric("Contact balance (left share)", "%", 1, 1, short="L share"),
+    "grade_pct": Metric("Mean grade", "%", 1, 1, short="grade"),
+    "hr_bpm": Metric("Heart rate", "bpm", 1, 0, short="HR"),
+    "power_w": Metric("Power", "W", 1, 0, short="power"),
+    "impact_g": Metric("Impact", "g", 1, 1, short="impact"),
+    "braking_g": Metric("Braking", "g", 1, 1, short="braking"),
+    "impact_loading_rate_bw_per_s": Metric("Impact loading rate", "BW/s", 1, 0, short="loading"),
+    "strike_type": Metric("Foot strike (1 heel … 16 forefoot)", "", 1, 1, short="strike"),
+    "leg_stiffness_kn_per_m": Metric("Leg stiffness", "kN/m", 1, 1, short="k leg"),
+    "vertical_stiffness_kn_per_m": Metric("Vertical stiffness", "kN/m", 1, 1, short="k vert"),
+    "cadence_speed_slope_spm_per_m_per_s": Metric("Cadence rise with speed", "steps/min per m/s"),
+}
+
+# Summary fields shown, in order; duration and pace have their own formats.
+SUMMARY_FIELDS = ("duration_s", "distance_m", "speed_m_per_s", *list(METRICS)[1:])
+
+# Per-km table columns shown (PER_KM_COLUMNS subset), in order.
+PER_KM_FIELDS = (
+    "km",
+    "pace_s_per_km",
+    "cadence_spm",
+    "contact_s",
+    "vertical_oscillation_cm",
+    "vertical_ratio_pct",
+    "step_length_m",
+    "grade_pct",
+    "hr_bpm",
+    "impact_g",
+)
+
+
+def _finite(value) -> bool:
+    return value is not None and isinstance(value, int | float) and math.isfinite(value)
+
+
+def duration(seconds: float | None) -> str:
+    """``h:mm:ss`` or ``m:ss`` from seconds, e.g. 2833.0 -> ``47:13``."""
+    if not _finite(seconds):
+        return MISSING
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def pace(speed_m_per_s: float | None) -> str:
+    """Minutes per km from a speed, e.g. ``5:03 /km``; ``–`` when not moving."""
+    if not _finite(speed_m_per_s) or speed_m_per_s <= 0.2:
+        return MISSING
+    return f"{duration(1000.0 / speed_m_per_s)} /km"
+
+
+def label(name: str) -> str:
+    """The metric's label with its display unit, e.g. ``Ground contact (ms)``."""
+    if name == "duration_s":
+        return "Duration"
+    if name in ("speed_m_per_s", "pace_s_per_km"):
+        return "Pace"
+    metric = METRICS.get(name)
+    if metric is None:
+        return name
+    return f"{metric.label} ({metric.unit})" if metric.unit else metric.label
+
+
+def heading(name: str) -> str:
+    """A two-line column heading for narrow tables: short name, then unit."""
+    if name == "pace_s_per_km":
+        return "pace\n/km"
+    metric = METRICS.get(name)
+    return f"{metric.short or metric.label}\n{metric.unit}" if metric else name
+
+
+def number(name: str, value: float | None, signed: bool = False) -> str:
+    """The value in display units without the unit, e.g. ``236``; ``–`` when missing."""
+    if not _finite(value):
+        return MISSING
+    metric = METRICS.get(name, Metric(name, ""))
+    return f"{value * metric.scale:{'+' if signed else ''}.{metric.digits}f}"
+
+
+def show(name: str, value: float | None, signed: bool = False) -> str:
+    """The value with its unit: ``236 ms``, ``10.9 cm``, ``5:03 /km``, ``47:13``."""
+    if name == "duration_s":
+        return duration(value)
+    if name == "speed_m_per_s":
+        return pace(value)
+    if name == "pace_s_per_km":
+        return duration(value)
+    text = number(name, value, signed)
+    unit = METRICS[name].unit if name in METRICS else ""
+    return f"{text} {unit}" if text != MISSING and unit else text
+
+
+def summary_rows(summary: Summary) -> list[tuple[str, str]]:
+    """(label, value) for every summary figure the run has, in SUMMARY_FIELDS order."""
+    rows = []
+    for name in SUMMARY_FIELDS:
+        value = getattr(summary, name)
+        if _finite(value):
+            rows.append((label(name).split(" (")[0], show(name, value)))
+    return rows
+
+
+def drift_rows(summary: Summary) -> list[tuple[str, str]]:
+    """(label, signed change) from the first to the last third at matched speed."""
+    return [
+        (label(name).split(" (")[0], show(name, value, signed=True))
+        for name, value in summary.drift.items()
+        if _finite(value)
+    ]
+
+
+def confidence_word(finding: Finding) -> str:
+    """``low`` below 0.4, ``moderate`` below 0.7, else ``high``."""
+    c = finding.confidence
+    return "low" if c < 0.4 else "moderate" if c < 0.7 else "high"
+
+
+def evidence_value(value: float | None, unit: str) -> str:
+    """An Evidence value with its unit, at a precision that suits its size."""
+    if not _finite(value):
+        return MISSING
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 2
+    return f"{value:.{digits}f} {unit}".strip()
+
+
+MIN_SHOWN_KM_M = 100.0  # a last partial kilometre shorter than this is left out of the tables
+
+
+def per_km_cells(segments) -> tuple[list[str], list[list[str]]]:
+    """(field names, rows of display texts) for the per-km table.
+
+    Columns without any value are left out; the last, partial kilometre shows its length.
+    """
+    shown = segments[segments["distance_m"] >= MIN_SHOWN_KM_M]
+    names = [
+        name
+        for name in PER_KM_FIELDS
+        if name in ("km", "pace_s_per_km") or shown[name].notna().any()
+    ]
+    rows = []
+    for row in shown.to_dict(orient="records"):
+        cells = []
+        for name in names:
+            value = row[name]
+            if name == "km":
+                partial = row["distance_m"] < 999.0
+                cells.append(f"{value}" + (f" ({row['distance_m']:.0f} m)" if partial else ""))
+            elif name == "pace_s_per_km":
+                cells.append(duration(value))
+            else:
+                cells.append(number(name, value))
+        rows.append(cells)
+    return names, rows
