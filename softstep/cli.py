@@ -96,15 +96,15 @@ def analyze(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from softstep.model import Runner
     from softstep.pipeline import analyze_file, to_json
     from softstep.report.text import print_report
 
     try:
-        db_store = _open_store(db) if store else None
-        profile = db_store.runner(runner) if db_store else Runner(runner)
+        database = _open_store(db)  # the runner's profile lives there even with --no-store
+        profile = database.runner(runner)
     except SoftstepError as exc:
         raise _fail(str(exc)) from None
+    db_store = database if store else None
 
     failed = 0
     several = len(files) > 1
@@ -149,8 +149,7 @@ def analyze(
                     soft_wrap=True,
                 )
             progress.advance(task)
-    if db_store is not None:
-        db_store.close()
+    database.close()
     if failed:
         if several:
             err.print(f"{failed} of {len(files)} files failed")
@@ -170,17 +169,19 @@ def runs(runner: Annotated[str | None, typer.Option(help="Only this runner.")] =
     if not rows:
         out.print("No runs stored yet. Try: softstep analyze YOUR_FILE.fit")
         return
-    table = Table("id", "runner", "start (UTC)", "source", "file", "km", "min", "cadence spm")
+    longest_name = max(len(r.file_name or "") for r in rows)
+    table = Table("id", "runner", "start UTC", "source", "km", "min", "spm")
+    table.add_column("file", no_wrap=True, min_width=min(40, longest_name))
     for row in rows:
         table.add_row(
             str(row.id),
             row.runner,
             row.start.strftime("%Y-%m-%d %H:%M") if row.start else "-",
             row.source,
-            row.file_name or "-",
             f"{row.distance_m / 1000:.2f}" if row.distance_m is not None else "-",
             f"{row.duration_s / 60:.0f}" if row.duration_s is not None else "-",
             f"{row.cadence_spm:.0f}" if row.cadence_spm is not None else "-",
+            row.file_name or "-",
         )
     out.print(table)
     store.close()

@@ -514,6 +514,8 @@ def converted_columns(content: FitContent) -> dict[str, np.ndarray]:
     cadence = raw.get("cadence", nan)
     fractional = np.nan_to_num(raw.get("fractional_cadence", nan), nan=0.0)
     cols["_cadence_rpm"] = cadence + fractional
+    # zeros first, so that a native "no value" (0) lets a developer field fill in
+    _zeros_to_nan(cols)
     for column, values in content.dev.items():
         if column == "cadence_spm":
             cols["_dev_cadence_spm"] = values
@@ -521,9 +523,7 @@ def converted_columns(content: FitContent) -> dict[str, np.ndarray]:
             cols[column] = np.where(np.isfinite(cols[column]), cols[column], values)
         else:
             cols[column] = values
-    for column in ZERO_MEANS_MISSING:
-        if column in cols:
-            cols[column] = np.where(cols[column] == 0, np.nan, cols[column])
+    _zeros_to_nan(cols)
     # a per-foot pod gives only left/right values: the run's value is their mean
     for stem in ("impact_g", "braking_g", "strike_type", "pronation_deg", "contact_s"):
         left, right = cols.get(f"{stem}_left"), cols.get(f"{stem}_right")
@@ -536,6 +536,12 @@ def converted_columns(content: FitContent) -> dict[str, np.ndarray]:
         base = cols.get(stem, nan)
         cols[stem] = np.where(np.isfinite(base), base, mean)
     return cols
+
+
+def _zeros_to_nan(cols: dict[str, np.ndarray]) -> None:
+    for column in ZERO_MEANS_MISSING:
+        if column in cols:
+            cols[column] = np.where(cols[column] == 0, np.nan, cols[column])
 
 
 def _sport_label(sport, sub_sport) -> str:
