@@ -28,7 +28,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 test: install-test system-deps
-	$(BIN)/python -m pytest -n 2 --durations=15
+	bash scripts/with-test-postgres.sh $(BIN)/python -m pytest -n 2 --durations=15
 
 bench: install
 	$(BIN)/python benchmarks/bench_fit_pipeline.py

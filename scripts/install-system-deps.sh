@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # System packages the tests need: Debian's Chromium for the browser tests (STACK.md: never
-# `playwright install`, it downloads a browser). Installs with apt-get as root, through sudo
-# otherwise; where neither works it says so, and the browser tests skip (they fail under CI=true).
+# `playwright install`, it downloads a browser) and a PostgreSQL server for the store tests
+# (scripts/with-test-postgres.sh starts a throwaway one). Installs with apt-get as root, through
+# sudo otherwise; where neither works it says so, and those tests skip (they fail under CI=true).
 set -euo pipefail
 
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+  || packages+=(postgresql)
 ((${#packages[@]})) || { echo "system packages: all present"; exit 0; }
 
 if [[ $(id -u) -eq 0 ]]; then

@@ -216,7 +216,16 @@ def analysis(analysis_template) -> FileAnalysis:
 # Every test that takes ``any_db_url`` (or ``store``) runs on SQLite, and also on PostgreSQL
 # when SOFTSTEP_TEST_POSTGRES names a server it may create databases on, e.g.
 # postgresql+psycopg://app@127.0.0.1:5432/postgres (needs softstep[postgres]).
+# `make test` starts a throwaway server and sets it (scripts/with-test-postgres.sh).
 POSTGRES_URL = os.environ.get("SOFTSTEP_TEST_POSTGRES")
+
+
+def test_postgres_is_under_test_in_ci():
+    if not POSTGRES_URL:
+        message = "SOFTSTEP_TEST_POSTGRES is not set: the store was tested on SQLite only"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI runs `make test`, which starts a PostgreSQL server)")
+        pytest.skip(message)
 
 
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
