@@ -93,6 +93,7 @@ _MEAN_METRICS = (
     "strike_type",
 )
 
+# Per km: where it lies, then the per-run means up to impact (braking and the rest stay per run).
 PER_KM_COLUMNS = [
     "km",
     "start_s",
@@ -100,19 +101,7 @@ PER_KM_COLUMNS = [
     "distance_m",
     "duration_s",
     "pace_s_per_km",
-    "speed_m_per_s",
-    "cadence_spm",
-    "contact_s",
-    "flight_s",
-    "duty_factor",
-    "vertical_oscillation_cm",
-    "vertical_ratio_pct",
-    "step_length_m",
-    "contact_balance_left_pct",
-    "grade_pct",
-    "hr_bpm",
-    "power_w",
-    "impact_g",
+    *_MEAN_METRICS[: _MEAN_METRICS.index("impact_g") + 1],
 ]
 
 CADENCE_VS_SPEED_COLUMNS = [
