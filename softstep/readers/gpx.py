@@ -75,24 +75,24 @@ def _parse(data: bytes) -> tuple[list[_Track], str | None, str | None]:
     tracks: list[_Track] = []
     current: _Track | None = None
     creator = None
-    in_point = False
+    depth = trk_depth = 0  # elements open now; depth of the open <trk>
     tag_keys: dict[str, str | None] = {}
     problem = None
     try:
         for event, elem in iterparse_safely(data):
             tag = local_name(elem.tag)
             if event == "start":
-                if tag == "trkpt":
-                    in_point = True
-                elif tag == "trk":
+                depth += 1
+                if tag == "trk":
                     current = _Track()
+                    trk_depth = depth
                 elif tag == "trkseg" and current is not None:
                     current.segments += 1
                 elif tag == "gpx":
                     creator = elem.get("creator")
                 continue
+            depth -= 1  # from here on: the depth of elem's parent
             if tag == "trkpt":
-                in_point = False
                 if current is not None:
                     values: dict[str, str | None] = {"lat": elem.get("lat"), "lon": elem.get("lon")}
                     for child in elem.iter():
@@ -105,7 +105,8 @@ def _parse(data: bytes) -> tuple[list[_Track], str | None, str | None]:
                     for key, column in current.columns.items():
                         column.append(values.get(key))
                 elem.clear()
-            elif tag == "type" and current is not None and not in_point:
+            elif tag == "type" and current is not None and depth == trk_depth:
+                # only <trk><type>: not a trkpt's type, nor a <link>'s MIME type (text/html)
                 current.type = elem.text
             elif tag == "trk" and current is not None:
                 tracks.append(current)
