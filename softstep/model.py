@@ -95,6 +95,24 @@ STEP_COLUMNS: dict[str, str] = {
 }
 
 
+# --------------------------------------------------------------------------------------------
+# Raw inertial samples (``Recording.samples`` of source "imu"): one row per sample on a uniform
+# time grid, device axes as recorded. Axes a file lacks are NaN. Readers convert to these units.
+IMU_COLUMNS: dict[str, str] = {
+    "t_s": "seconds from the recording start",
+    "acc_x_g": "acceleration including gravity along the device x axis, g",
+    "acc_y_g": "acceleration including gravity along the device y axis, g",
+    "acc_z_g": "acceleration including gravity along the device z axis, g",
+    "gyr_x_rad_per_s": "angular velocity about the device x axis, rad/s",
+    "gyr_y_rad_per_s": "angular velocity about the device y axis, rad/s",
+    "gyr_z_rad_per_s": "angular velocity about the device z axis, rad/s",
+}
+
+# Where a body-worn sensor sits. Trunk: sacrum, waist, pocket (a phone in a trouser pocket is
+# treated as a loose sacral sensor, SCIENCE.md §5). Limb: shank, foot. Wrist: cadence only.
+PLACEMENTS = ("sacrum", "waist", "pocket", "shank", "foot", "wrist")
+
+
 def empty_records(n: int = 0) -> pd.DataFrame:
     """A per-record table of ``n`` rows with every column of RECORD_COLUMNS, all NaN."""
     return pd.DataFrame({c: np.full(n, np.nan) for c in RECORD_COLUMNS})
@@ -139,7 +157,11 @@ class Recording:
     session_index : which session of a multi-session file this is (0-based)
     content_hash : sha256 of the file's bytes (shared by all runs of one file)
     laps : DataFrame with start_s, end_s (seconds from the run start), or None
+    placement : where the sensor sat (one of PLACEMENTS), for body-worn sources
+    samples : raw samples (IMU_COLUMNS for "imu"), uniform rate ``sample_rate_hz``
     warnings : what was lost or guessed while reading, each naming the file
+    info : what the reader measured or guessed, e.g. {"acc_units": "m/s² (detected)",
+        "sample_rate_hz": 100.0, "gaps": 2, "placement_guess": ("shank", 0.8)}
     """
 
     source: str
@@ -155,6 +177,7 @@ class Recording:
     samples: pd.DataFrame | None = None
     sample_rate_hz: float | None = None
     warnings: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # what the reader measured or guessed
 
     @property
     def duration_s(self) -> float:
