@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console
 
 from softstep.errors import SoftstepError
+from softstep.model import PLACEMENTS
 
 if TYPE_CHECKING:
     from softstep.model import FileAnalysis
@@ -42,6 +44,10 @@ DbOption = Annotated[
     ),
 ]
 RunnerOption = Annotated[str, typer.Option("--runner", help="Whose runs these are.")]
+Placement = Enum("Placement", {p: p for p in PLACEMENTS}, type=str)
+Side = Enum("Side", {"left": "left", "right": "right"}, type=str)
+AccUnits = Enum("AccUnits", {"g": "g", "m/s2": "m/s2"}, type=str)
+GyrUnits = Enum("GyrUnits", {"rad/s": "rad/s", "deg/s": "deg/s"}, type=str)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -87,6 +93,21 @@ def analyze(
     store: Annotated[
         bool, typer.Option("--store/--no-store", help="Keep the runs in the database.")
     ] = True,
+    placement: Annotated[
+        Placement | None,
+        typer.Option(help="Where an inertial sensor was worn (guessed when not given)."),
+    ] = None,
+    side: Annotated[
+        Side | None, typer.Option(help="The leg a shank or shoe sensor was on.")
+    ] = None,
+    acc_units: Annotated[
+        AccUnits | None,
+        typer.Option("--acc-units", help="Accelerometer units of a CSV (detected when not given)."),
+    ] = None,
+    gyr_units: Annotated[
+        GyrUnits | None,
+        typer.Option("--gyr-units", help="Gyroscope units of a CSV (detected when not given)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Analyse running files: summary, ranked causes of hard landing, and a plan.
@@ -121,7 +142,14 @@ def analyze(
         for path in files:
             progress.update(task, description=f"analysing {path.name}")
             try:
-                analysis = analyze_file(path, profile)
+                analysis = analyze_file(
+                    path,
+                    profile,
+                    side=side.value[0].upper() if side else None,
+                    placement=placement.value if placement else None,
+                    acc_units=acc_units.value if acc_units else None,
+                    gyr_units=gyr_units.value if gyr_units else None,
+                )
                 if db_store is not None:
                     result = db_store.import_analysis(
                         analysis, runner=runner, file_name=path.name, file_size=path.stat().st_size

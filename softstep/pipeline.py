@@ -39,13 +39,70 @@ def _no_contacts(recording: Recording) -> pd.DataFrame:
     return empty_steps()
 
 
+def _imu_contacts(recording: Recording) -> pd.DataFrame:
+    """Body-worn inertial sensor: the detector of its placement (steps/imu_*.py)."""
+    from softstep.readers.imu import clipped_mask
+
+    samples, fs = recording.samples, recording.sample_rate_hz
+    clipped = clipped_mask(samples)
+    placement = recording.placement or "sacrum"
+    if placement in TRUNK_PLACEMENTS:
+        from softstep.steps.imu_trunk import detect_trunk
+
+        return detect_trunk(samples, fs, placement=placement, clipped=clipped)
+    if placement == "wrist":
+        from softstep.steps.imu_trunk import detect_wrist
+
+        return detect_wrist(samples, fs)
+    from softstep.steps import imu_limb
+
+    detect = imu_limb.detect_foot if placement == "foot" else imu_limb.detect_shank
+    return detect(samples, fs, clipped=clipped, side=recording.info.get("side"))
+
+
+def _force_contacts(recording: Recording) -> pd.DataFrame:
+    """Force plate or instrumented treadmill: threshold contacts and impact metrics."""
+    from softstep.steps.force import detect_force_contacts
+
+    samples = recording.samples
+    two_belts = {"fz_left_n", "fz_right_n"} <= set(samples.columns)
+    return detect_force_contacts(
+        samples["fz_n"].to_numpy(float),
+        recording.sample_rate_hz,
+        recording.info["body_weight_n"],
+        fz_left_n=samples["fz_left_n"].to_numpy(float) if two_belts else None,
+        fz_right_n=samples["fz_right_n"].to_numpy(float) if two_belts else None,
+    )
+
+
+TRUNK_PLACEMENTS = ("sacrum", "waist", "pocket")
+
 # The step table: which detector turns a source's Recording into Steps (one row per contact).
-# Later sources (imu, audio, video) add their detector here and nothing else changes.
+# A new source (audio, video) adds its detector here and nothing else changes.
 DETECTORS: dict[str, Detector] = {
     "fit": _no_contacts,
     "tcx": _no_contacts,
     "gpx": _no_contacts,
+    "imu": _imu_contacts,
+    "forceplate": _force_contacts,
 }
+
+
+def resolve_placement(recording: Recording) -> None:
+    """Guess the placement of an inertial recording that has none, and say so in its warnings."""
+    if recording.source != "imu" or recording.placement:
+        return
+    from softstep.steps.placement import guess_placement
+
+    placement, confidence, reason = guess_placement(recording.samples, recording.sample_rate_hz)
+    recording.placement = placement
+    recording.info["placement_guess"] = {
+        "placement": placement, "confidence": round(confidence, 2), "reason": reason
+    }
+    recording.warnings.append(
+        f"{recording.path}: placement guessed as {placement} (confidence {confidence:.0%}: "
+        f"{reason}); give --placement to set it"
+    )
 
 
 def detect_steps(recording: Recording) -> pd.DataFrame:
@@ -69,14 +126,24 @@ def analyze_recording(recording: Recording, runner: Runner) -> RunAnalysis:
     return RunAnalysis(recording, steps, summary, segments, findings, plan)
 
 
-def analyze_file(path: str | Path, runner: Runner) -> FileAnalysis:
+def analyze_file(
+    path: str | Path, runner: Runner, *, side: str | None = None, **read_options: Any
+) -> FileAnalysis:
     """Read ``path`` and analyse each running session in it.
 
+    ``side`` ("L" / "R") is the leg a shank or shoe sensor was on; without it sides stay
+    unknown. ``read_options`` go to ``readers.read``: ``placement`` (one of model.PLACEMENTS),
+    ``acc_units`` ("g" / "m/s2"), ``gyr_units`` ("rad/s" / "deg/s"); None means not given.
     Raises softstep.errors.UnreadableFileError / NoRunningError with a one-line message.
     """
-    result = read(path)
+    result = read(path, **{k: v for k, v in read_options.items() if v is not None})
+    for recording in result.recordings:
+        resolve_placement(recording)
+        if side is not None:
+            recording.info["side"] = side
     runs = [analyze_recording(rec, runner) for rec in result.recordings]
-    return FileAnalysis(str(path), runs, skipped=result.skipped, warnings=result.warnings)
+    warnings = list(dict.fromkeys([*result.warnings, *(w for r in runs for w in r.recording.warnings)]))
+    return FileAnalysis(str(path), runs, skipped=result.skipped, warnings=warnings)
 
 
 # --------------------------------------------------------------------------------------------
