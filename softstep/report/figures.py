@@ -117,3 +117,50 @@ def against_speed(run: RunAnalysis, table: pd.DataFrame | None = None) -> go.Fig
     fig.update_layout(height=360, margin={"t": 30, "b": 50, "l": 70, "r": 20},
                       legend={"orientation": "h", "y": 1.12}, template="plotly_white")
     return fig
+
+
+# Per-step columns drawn in the "each landing" figure: (column, label, scale to display units)
+PER_STEP = (
+    ("impact_g", "impact (g)", 1.0),
+    ("contact_s", "contact (ms)", 1000.0),
+    ("peak_force_bw", "peak force (BW)", 1.0),
+    ("loading_rate_bw_per_s", "loading rate (BW/s)", 1.0),
+    ("strike_angle_deg", "foot-strike angle (°)", 1.0),
+    ("loudness_db", "loudness (dB)", 1.0),
+)
+CLIPPED_COLOUR = "#d62728"
+
+
+def per_step(run: RunAnalysis) -> go.Figure | None:
+    """Each detected landing against time, one panel per per-step measure the source gives.
+
+    Landings whose impact saturated the sensor are drawn in red: their value is a lower bound.
+    None when the run has no Steps (watch files).
+    """
+    steps = run.steps
+    shown = [(c, label, k) for c, label, k in PER_STEP if c in steps and steps[c].notna().any()]
+    if not len(steps) or not shown:
+        return None
+    t_min = steps["t_s"].to_numpy(float) / 60.0
+    clipped = steps["impact_clipped"].fillna(False).to_numpy(bool)
+    fig = make_subplots(rows=len(shown), cols=1, shared_xaxes=True, vertical_spacing=0.06)
+    every = _thin(len(steps))
+    for row, (column, label, scale) in enumerate(shown, 1):
+        y = steps[column].to_numpy(float) * scale
+        groups = [(np.ones(len(y), bool), "landing", TREND_COLOUR)]
+        if column == "impact_g":
+            groups = [(~clipped, "landing", TREND_COLOUR),
+                      (clipped, "sensor saturated", CLIPPED_COLOUR)]
+        for keep, name, colour in groups:
+            if not keep.any():
+                continue
+            fig.add_trace(
+                go.Scatter(x=t_min[keep][every], y=y[keep][every], mode="markers", name=name,
+                           marker={"color": colour, "size": 4}, showlegend=row == 1),
+                row=row, col=1,
+            )
+        fig.update_yaxes(title_text=label, row=row, col=1)
+    fig.update_xaxes(title_text="minutes from start", row=len(shown), col=1)
+    fig.update_layout(height=200 * len(shown) + 80, margin={"t": 30, "b": 40, "l": 70, "r": 20},
+                      legend={"orientation": "h", "y": 1.06}, template="plotly_white")
+    return fig

@@ -47,6 +47,7 @@ METRICS: dict[str, Metric] = {
     "leg_stiffness_kn_per_m": Metric("Leg stiffness", "kN/m", 1, 1, short="k leg"),
     "vertical_stiffness_kn_per_m": Metric("Vertical stiffness", "kN/m", 1, 1, short="k vert"),
     "cadence_speed_slope_spm_per_m_per_s": Metric("Cadence rise with speed", "steps/min per m/s"),
+    "steps_detected": Metric("Foot contacts detected", "", 1, 0),
 }
 
 # Summary fields shown, in order; duration and pace have their own formats.

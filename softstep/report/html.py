@@ -60,6 +60,7 @@ def _run_view(run: RunAnalysis) -> dict:
         "km_rows": km_rows,
         "over_time": _plot_div(figures.over_time(run, table)),
         "against_speed": _plot_div(figures.against_speed(run, table)),
+        "per_step": _plot_div(figures.per_step(run)),
     }
 
 

@@ -1,0 +1,112 @@
+"""How long does a 1-hour, 1 kHz tri-axial recording take from file to summary, and in how much memory?
+
+The recording is built by tiling real data: the raw sacral trace of
+../shared/data/sacral_grf_treadmill/data/Sample_test_data.csv (512 Hz, tri-axial, m/s²),
+resampled to 1 kHz and repeated to one hour (3.6 M samples). It is written once as CSV and as
+Parquet (generic format: time_s, acc_x, acc_y, acc_z), outside the timings. Then, each in a
+fresh process so that peak memory (max RSS) is the run's own:
+
+- baseline: ``pandas.read_csv`` / ``read_parquet`` of the file and nothing else;
+- softstep: ``analyze_file(path, placement="sacrum")`` up to the finished plan.
+
+    python benchmarks/bench_imu_pipeline.py [--hours 1] [--rate 1000]
+
+Aim (issue 3): under 2 s and under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SHARED = Path(
+    os.environ.get("SOFTSTEP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
+SOURCE = SHARED / "sacral_grf_treadmill" / "data" / "Sample_test_data.csv"
+
+CHILD = r"""
+import json, resource, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+t0 = time.perf_counter()
+if mode == "baseline":
+    import pandas as pd
+    frame = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+    n = len(frame)
+else:
+    from softstep.model import Runner
+    from softstep.pipeline import analyze_file
+    run = analyze_file(path, Runner("bench", height_cm=173, mass_kg=76.8), placement="sacrum").runs[0]
+    n = len(run.steps)
+elapsed = time.perf_counter() - t0
+print(json.dumps({"s": elapsed, "n": n,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def build_recording(hours: float, rate_hz: float) -> pd.DataFrame:
+    """The real trace resampled to ``rate_hz`` and tiled to ``hours`` (time_s, acc_* in m/s²)."""
+    raw = pd.read_csv(SOURCE)
+    fs_raw = 512.0
+    t_raw = np.arange(len(raw)) / fs_raw
+    t_tile = np.arange(0, t_raw[-1], 1 / rate_hz)
+    tile = np.column_stack(
+        [np.interp(t_tile, t_raw, raw[c].to_numpy()) for c in ("Accel_LN_X", "Accel_LN_Y", "Accel_LN_Z")]
+    )
+    n = int(hours * 3600 * rate_hz)
+    reps = -(-n // len(tile))
+    acc = np.tile(tile, (reps, 1))[:n]
+    return pd.DataFrame(
+        {"time_s": np.arange(n) / rate_hz, "acc_x": acc[:, 0], "acc_y": acc[:, 1], "acc_z": acc[:, 2]}
+    )
+
+
+def run_child(mode: str, path: Path) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(path)], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{mode} on {path.name} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=float, default=1.0)
+    parser.add_argument("--rate", type=float, default=1000.0)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        frame = build_recording(args.hours, args.rate)
+        t0 = time.perf_counter()
+        csv = Path(tmp) / "tiled.csv"
+        frame.to_csv(csv, index=False, float_format="%.5f")
+        parquet = Path(tmp) / "tiled.parquet"
+        frame.to_parquet(parquet, index=False)
+        print(
+            f"{len(frame):,} samples ({args.hours:g} h at {args.rate:g} Hz); CSV "
+            f"{csv.stat().st_size / 2**20:.0f} MiB, Parquet {parquet.stat().st_size / 2**20:.0f} MiB "
+            f"(written in {time.perf_counter() - t0:.1f} s, not timed)"
+        )
+        del frame
+        print(f"{'file':9s} {'baseline read s':>15s} {'softstep s':>10s} {'ratio':>6s} "
+              f"{'baseline RSS MiB':>16s} {'softstep RSS MiB':>16s} {'steps':>7s}")
+        for path in (parquet, csv):
+            base = min((run_child("baseline", path) for _ in range(args.repeat)), key=lambda r: r["s"])
+            ours = min((run_child("softstep", path) for _ in range(args.repeat)), key=lambda r: r["s"])
+            print(f"{path.suffix[1:]:9s} {base['s']:15.2f} {ours['s']:10.2f} "
+                  f"{ours['s'] / base['s']:6.2f} {base['rss_mib']:16.0f} {ours['rss_mib']:16.0f} "
+                  f"{ours['n']:7d}")
+
+
+if __name__ == "__main__":
+    main()
