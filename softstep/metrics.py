@@ -670,3 +670,86 @@ def cadence_vs_speed(
     )
     out = out[out["time_s"] >= min_time_s].reset_index(drop=True)
     return out[CADENCE_VS_SPEED_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Per-step sources (IMU, force plate) without distance: segments are minutes of running.
+PER_MINUTE_COLUMNS = [
+    "minute",
+    "start_s",
+    "end_s",
+    "steps",
+    "cadence_spm",
+    "contact_s",
+    "flight_s",
+    "impact_g",
+    "impact_clipped_pct",
+    "peak_force_bw",
+    "loading_rate_bw_per_s",
+    "vertical_oscillation_cm",
+    "step_cv_pct",
+    "contact_lr_diff_pct",
+    "impact_lr_diff_pct",
+]
+_PER_MINUTE_MEANS = (
+    "contact_s",
+    "flight_s",
+    "impact_g",
+    "peak_force_bw",
+    "loading_rate_bw_per_s",
+    "vertical_oscillation_cm",
+)
+
+
+def _lr_diff_pct(steps: pd.DataFrame, column: str, keys: np.ndarray) -> pd.Series:
+    """|L - R| / mean(L, R) x 100 per group; NaN where either side has no value."""
+    x = _num(steps, column)
+    side = steps["side"].astype("string").fillna("").to_numpy(dtype=object)
+    means = {}
+    for s in ("L", "R"):
+        ok = np.isfinite(x) & (side == s)
+        means[s] = pd.Series(np.where(ok, x, np.nan)).groupby(keys).mean()
+    left, right = means["L"], means["R"]
+    return 100.0 * (left - right).abs() / ((left + right) / 2)
+
+
+def per_minute(steps: pd.DataFrame) -> pd.DataFrame:
+    """One row per minute of a per-step recording (PER_MINUTE_COLUMNS), from its Steps table.
+
+    ``minute`` is 1-based from the first contact; means are per step. Regularity is the
+    step-time coefficient of variation (``step_cv_pct``, lower = steadier) and symmetry the
+    left/right difference of contact time and impact (only where sides are known).
+
+    >>> from softstep.model import empty_steps
+    >>> steps = empty_steps(360); steps["t_s"] = np.arange(360) / 3.0; steps["step_s"] = 1 / 3
+    >>> per_minute(steps)[["minute", "steps", "cadence_spm"]].values.tolist()
+    [[1.0, 180.0, 180.0], [2.0, 180.0, 180.0]]
+    """
+    t = _num(steps, "t_s") if len(steps) else np.zeros(0)
+    keep = np.isfinite(t)
+    if not keep.any():
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in PER_MINUTE_COLUMNS})
+    steps = steps.loc[keep].reset_index(drop=True)
+    t = t[keep]
+    keys = np.floor((t - t[0]) / 60.0).astype(np.int64)
+    grouped = pd.DataFrame({"t": t, "step_s": _num(steps, "step_s"),
+                            "cadence": step_cadence_spm(steps)}).groupby(keys)
+    out = pd.DataFrame({
+        "minute": grouped.size().index + 1,
+        "start_s": grouped["t"].min(),
+        "end_s": grouped["t"].max(),
+        "steps": grouped.size(),
+        "cadence_spm": grouped["cadence"].median(),
+        "step_cv_pct": 100.0 * grouped["step_s"].std() / grouped["step_s"].mean(),
+    })
+    for name in _PER_MINUTE_MEANS:
+        out[name] = pd.Series(_num(steps, name)).groupby(keys).mean()
+    clipped = steps["impact_clipped"].astype("boolean").fillna(False).to_numpy(bool)
+    has_impact = np.isfinite(_num(steps, "impact_g"))
+    out["impact_clipped_pct"] = (
+        100.0 * pd.Series(clipped & has_impact).groupby(keys).sum()
+        / pd.Series(has_impact).groupby(keys).sum()
+    )
+    out["contact_lr_diff_pct"] = _lr_diff_pct(steps, "contact_s", keys)
+    out["impact_lr_diff_pct"] = _lr_diff_pct(steps, "impact_g", keys)
+    return conform(out, list(PER_MINUTE_COLUMNS))

@@ -119,6 +119,8 @@ def analyze_recording(recording: Recording, runner: Runner) -> RunAnalysis:
     steps = detect_steps(recording)
     summary = metrics.summarize(recording.records, steps, runner)
     segments = metrics.per_km(recording.records, steps)
+    if not len(segments) and len(steps):
+        segments = metrics.per_minute(steps)
     findings = diagnose(
         summary, recording.records, steps, segments, runner, placement=recording.placement
     )

@@ -48,10 +48,20 @@ METRICS: dict[str, Metric] = {
     "vertical_stiffness_kn_per_m": Metric("Vertical stiffness", "kN/m", 1, 1, short="k vert"),
     "cadence_speed_slope_spm_per_m_per_s": Metric("Cadence rise with speed", "steps/min per m/s"),
     "steps_detected": Metric("Foot contacts detected", "", 1, 0),
+    "steps": Metric("Foot contacts", "", 1, 0, short="contacts"),
+    "peak_force_bw": Metric("Peak force", "BW", 1, 2, short="peak F"),
+    "loading_rate_bw_per_s": Metric("Loading rate", "BW/s", 1, 0, short="VALR"),
+    "impact_clipped_pct": Metric("Impacts saturated", "%", 1, 0, short="clipped"),
+    "step_cv_pct": Metric("Step-time variation", "%", 1, 1, short="step CV"),
+    "contact_lr_diff_pct": Metric("Left/right contact difference", "%", 1, 1, short="L/R contact"),
+    "impact_lr_diff_pct": Metric("Left/right impact difference", "%", 1, 1, short="L/R impact"),
 }
 
 # Summary fields shown, in order; duration and pace have their own formats.
-SUMMARY_FIELDS = ("duration_s", "distance_m", "speed_m_per_s", *list(METRICS)[1:])
+SUMMARY_FIELDS = (
+    "duration_s", "distance_m", "speed_m_per_s",
+    *[name for name in METRICS if name in Summary.__dataclass_fields__ and name != "distance_m"],
+)
 
 # Per-km table columns shown (PER_KM_COLUMNS subset), in order.
 PER_KM_FIELDS = (
@@ -105,6 +115,8 @@ def heading(name: str) -> str:
     """A two-line column heading for narrow tables: short name, then unit."""
     if name == "pace_s_per_km":
         return "pace\n/km"
+    if name in ("km", "minute"):
+        return name
     metric = METRICS.get(name)
     return f"{metric.short or metric.label}\n{metric.unit}" if metric else name
 
@@ -165,12 +177,41 @@ def evidence_value(value: float | None, unit: str) -> str:
 
 MIN_SHOWN_KM_M = 100.0  # a last partial kilometre shorter than this is left out of the tables
 
+# Per-minute table columns (metrics.PER_MINUTE_COLUMNS subset) for per-step sources.
+PER_MINUTE_FIELDS = (
+    "minute",
+    "steps",
+    "cadence_spm",
+    "contact_s",
+    "impact_g",
+    "impact_clipped_pct",
+    "peak_force_bw",
+    "loading_rate_bw_per_s",
+    "vertical_oscillation_cm",
+    "step_cv_pct",
+    "contact_lr_diff_pct",
+    "impact_lr_diff_pct",
+)
 
-def per_km_cells(segments) -> tuple[list[str], list[list[str]]]:
-    """(field names, rows of display texts) for the per-km table.
+
+def segment_title(segments) -> str:
+    """``Per kilometre`` or ``Per minute``, from the segment table's first column."""
+    return "Per minute" if "minute" in segments else "Per kilometre"
+
+
+def segment_cells(segments) -> tuple[list[str], list[list[str]]]:
+    """(field names, rows of display texts) for the per-km or per-minute table.
 
     Columns without any value are left out; the last, partial kilometre shows its length.
     """
+    if "minute" in segments:
+        shown = segments
+        names = [n for n in PER_MINUTE_FIELDS if n == "minute" or shown[n].notna().any()]
+        rows = [
+            [f"{row[n]:.0f}" if n == "minute" else number(n, row[n]) for n in names]
+            for row in shown.to_dict(orient="records")
+        ]
+        return names, rows
     shown = segments[segments["distance_m"] >= MIN_SHOWN_KM_M]
     names = [
         name

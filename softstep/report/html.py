@@ -48,7 +48,7 @@ def _plot_div(fig: go.Figure | None) -> Markup | None:
 
 def _run_view(run: RunAnalysis) -> dict:
     table = figures.running_table(run)
-    km_names, km_rows = fmt.per_km_cells(run.segments)
+    km_names, km_rows = fmt.segment_cells(run.segments)
     return {
         "run": run,
         "title": run.recording.start.strftime("%A %d %B %Y, %H:%M UTC")
@@ -56,7 +56,8 @@ def _run_view(run: RunAnalysis) -> dict:
         else "Run (start time unknown)",
         "summary_rows": fmt.summary_rows(run.summary),
         "drift_rows": fmt.drift_rows(run.summary),
-        "km_headings": [fmt.heading(n) if n != "km" else "km" for n in km_names],
+        "km_title": fmt.segment_title(run.segments),
+        "km_headings": [fmt.heading(n) for n in km_names],
         "km_rows": km_rows,
         "over_time": _plot_div(figures.over_time(run, table)),
         "against_speed": _plot_div(figures.against_speed(run, table)),

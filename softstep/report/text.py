@@ -90,10 +90,10 @@ def _findings(run: RunAnalysis) -> Panel | Text:
 
 
 def _per_km(run: RunAnalysis) -> Table:
-    names, rows = fmt.per_km_cells(run.segments)
-    table = Table(title="Per kilometre", title_justify="left")
+    names, rows = fmt.segment_cells(run.segments)
+    table = Table(title=fmt.segment_title(run.segments), title_justify="left")
     for name in names:
-        table.add_column("km" if name == "km" else fmt.heading(name), justify="right")
+        table.add_column(fmt.heading(name), justify="right")
     for cells in rows:
         table.add_row(*cells)
     return table
