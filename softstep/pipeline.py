@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from softstep import metrics
@@ -65,13 +66,17 @@ def _force_contacts(recording: Recording) -> pd.DataFrame:
     from softstep.steps.force import detect_force_contacts
 
     samples = recording.samples
-    two_belts = {"fz_left_n", "fz_right_n"} <= set(samples.columns)
+
+    def column(name: str) -> np.ndarray | None:
+        return samples[name].to_numpy(float) if name in samples else None
+
     return detect_force_contacts(
         samples["fz_n"].to_numpy(float),
         recording.sample_rate_hz,
         recording.info["body_weight_n"],
-        fz_left_n=samples["fz_left_n"].to_numpy(float) if two_belts else None,
-        fz_right_n=samples["fz_right_n"].to_numpy(float) if two_belts else None,
+        fz_left_n=column("fz_left_n"),
+        fz_right_n=column("fz_right_n"),
+        cop_ml_m=column("cop_ml_m"),
     )
 
 
