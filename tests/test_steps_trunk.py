@@ -127,8 +127,14 @@ def test_raw_tri_axial_trace_gives_a_regular_cadence(sacral_dir: Path) -> None:
     assert 0.15 <= check["contact_ms"] / 1000 <= 0.3
 
 
-def test_outdoor_hip_run_cadence_and_exclusions(shared_data: Path) -> None:
-    raw = pd.read_csv(shared_data / "ankle_hip_outdoor_run" / "acc_running.csv.gz")
+@pytest.fixture(scope="module")
+def outdoor_run(shared_data: Path) -> pd.DataFrame:
+    """The 25-min outdoor run: loc_id (left_hip / left_ankle), x, y, z in g at 100 Hz."""
+    return pd.read_csv(shared_data / "ankle_hip_outdoor_run" / "acc_running.csv.gz")
+
+
+def test_outdoor_hip_run_cadence_and_exclusions(outdoor_run: pd.DataFrame) -> None:
+    raw = outdoor_run
     hip = raw[raw["loc_id"] == "left_hip"].reset_index(drop=True)
     t = np.arange(len(hip)) / 100.0
     samples = frame(t, hip["x"], hip["y"], hip["z"])  # y points down: gravity handles it
@@ -140,6 +146,52 @@ def test_outdoor_hip_run_cadence_and_exclusions(shared_data: Path) -> None:
     regular = (steps["step_s"] / steps["step_s"].median()).between(0.8, 1.25)
     assert regular.mean() > 0.95
     assert excluded_seconds(windows).get("standing", 0) > 60  # the run has stops
+
+
+def _covered_s(t_s: np.ndarray, dur_s: np.ndarray, lo: float, hi: float, fs: float) -> float:
+    """Seconds of [lo, hi) inside the intervals [t, t + dur) (finite dur; t sorted), on the
+    sample grid: the running seconds of softstep.validation.ankle_hip."""
+    ok = np.isfinite(dur_s)
+    t_s, dur_s = t_s[ok], dur_s[ok]
+    grid = np.arange(round(lo * fs), round(hi * fs)) / fs
+    i = np.clip(np.searchsorted(t_s, grid, side="right") - 1, 0, None)
+    inside = (len(t_s) > 0) & (grid >= t_s[i]) & (grid < t_s[i] + dur_s[i])
+    return float(inside.sum() / fs)
+
+
+@pytest.mark.parametrize("minute", [14, 23])
+def test_outdoor_hip_fast_running_is_running(outdoor_run: pd.DataFrame, minute: int) -> None:
+    """A belt-side hip sensor times left and right steps unevenly in fast running (0.28 / 0.40 s
+    at ~174 steps/min in minute 23): the step-lag autocorrelation drops below 0.4 while the
+    stride is strongly periodic. Those windows used to be called walking (minute 23: 14.9 s
+    running vs the ankle's 53.2 s; minute 14: 30.9 s vs 41.0 s). Only the minute +- 10 s is
+    analysed; the ankle (detect_shank, its strides = 2 steps) is the reference."""
+    from softstep.steps.imu_limb import detect_shank
+
+    fs = 100.0
+    lo, hi = 60.0 * minute, 60.0 * minute + 60.0
+    a, b = round((lo - 10) * fs), round((hi + 10) * fs)
+    part = {}
+    for loc in ("left_hip", "left_ankle"):
+        g = outdoor_run[outdoor_run["loc_id"] == loc].iloc[a:b]
+        part[loc] = frame(np.arange(a, a + len(g)) / fs, g["x"], g["y"], g["z"])
+    hip = detect_trunk(part["left_hip"], fs, placement="waist")
+    ankle = detect_shank(part["left_ankle"], fs, side="L")
+
+    ankle_s = _covered_s(ankle["t_s"].to_numpy(), 2 * ankle["step_s"].to_numpy(), lo, hi, fs)
+    hip_s = _covered_s(hip["t_s"].to_numpy(), hip["step_s"].to_numpy(), lo, hi, fs)
+    windows = activity_windows(part["left_hip"], fs)
+    inside = (windows["start_s"] >= lo) & (windows["end_s"] <= hi)
+    running = inside & (windows["activity"] == "running")
+    window_s = float((windows["end_s"] - windows["start_s"])[running].sum())
+    assert ankle_s > 40  # both minutes are mostly running
+    assert hip_s == pytest.approx(ankle_s, rel=0.15)
+    assert window_s == pytest.approx(ankle_s, rel=0.15)
+
+    # and the steps counted there agree: mean step vs half the mean stride
+    h = hip[(hip["t_s"] >= lo) & (hip["t_s"] < hi)]["step_s"].dropna()
+    k = ankle[(ankle["t_s"] >= lo) & (ankle["t_s"] < hi)]["step_s"].dropna()
+    assert 60 / h.mean() == pytest.approx(60 / k.mean(), abs=3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,6 +208,28 @@ def test_synthetic_run_contacts_are_timed() -> None:
     assert steps["side"].isna().all()
     assert steps["peak_force_bw"].median() == pytest.approx(np.pi / 2 / 0.6, rel=0.15)
     assert steps["confidence"].between(0, 1).all()
+
+
+def test_uneven_left_right_steps_are_running() -> None:
+    """A belt-side sensor: the two feet land 0.41 / 0.59 of the stride apart with unequal
+    humps (174 steps/min). The step-lag autocorrelation stays low, the stride lag is periodic:
+    running by stride, step frequency = 2 / stride lag (this was 'walking', no steps)."""
+    step_hz, share = 2.9, 0.41
+    t = np.arange(0, 20, 1 / FS)
+    phase = (t * step_hz / 2) % 1.0  # stride phase
+    vert = np.zeros_like(t)
+    for start, peak in ((0.0, 2.8), (share, 2.0)):
+        p = (phase - start) % 1.0
+        vert += np.where(p < 0.2, peak * np.sin(np.pi * p / 0.2), 0.0)
+    vert += np.random.default_rng(3).normal(0, 0.03, len(t))
+    samples = frame(t, np.nan, np.nan, vert)
+    windows = activity_windows(samples, FS)
+    assert (windows["activity"] == "running").all()
+    assert windows["step_hz"].median() == pytest.approx(step_hz, abs=0.05)
+    assert (windows["half_stride_periodicity"] < windows["stride_periodicity"]).all()
+    steps = detect_trunk(samples, FS)
+    assert len(steps) >= 20 * step_hz - 3
+    assert 60 / steps["step_s"].mean() == pytest.approx(60 * step_hz, abs=1)
 
 
 def test_standing_still_gives_no_steps() -> None:

@@ -1,9 +1,12 @@
-"""Readers: bytes of a watch file -> ``ReadResult`` (one ``Recording`` per run).
+"""Readers: bytes of a watch or sensor file -> ``ReadResult`` (one ``Recording`` per run).
 
 ``read(path)`` picks the format from the content first (a FIT header, a TCX or GPX root
-element) and from the suffix second (``.fit``, ``.tcx``, ``.gpx``, each also ``.gz`` as Strava
-exports them). Every problem a user can cause ends as UnreadableFileError or NoRunningError
-with a one-line message naming the file; partly readable files are salvaged with a warning.
+element, a zip or Parquet signature) and from the suffix second (``.fit``, ``.tcx``, ``.gpx``,
+each also ``.gz`` as Strava exports them; ``.csv``, ``.tsv``, ``.txt``, ``.zip``, ``.parquet``
+for inertial sensor files, see ``readers.imu``); a text file that starts like a table of
+numbers is read as an inertial sensor file too. Every problem a user can cause ends as
+UnreadableFileError or NoRunningError with a one-line message naming the file; partly readable
+files are salvaged with a warning.
 
 >>> from softstep import sample_path
 >>> result = read(sample_path())
@@ -20,42 +23,95 @@ from softstep.errors import SoftstepError, UnreadableFileError
 from softstep.model import ReadResult
 from softstep.readers._common import content_hash, load_bytes, looks_like_text, sniff
 
-__all__ = ["DEFAULT_MAX_BYTES", "SUFFIXES", "read"]
+__all__ = ["DEFAULT_MAX_BYTES", "IMU_SUFFIXES", "SUFFIXES", "read"]
 
 DEFAULT_MAX_BYTES = 512 * 2**20
 SUFFIXES = {".fit": "fit", ".tcx": "tcx", ".gpx": "gpx"}
+IMU_SUFFIXES = (".csv", ".tsv", ".txt", ".zip", ".parquet", ".pq")
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+PARQUET_MAGIC = b"PAR1"
 
 
 def _format_from_suffix(path: Path) -> str | None:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
-    return SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if not suffixes:
+        return None
+    if suffixes[-1] in IMU_SUFFIXES:
+        return "imu"
+    return SUFFIXES.get(suffixes[-1])
 
 
-def read(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
-    """Read a FIT, TCX or GPX file (optionally gzipped) into its running sessions.
+def _format(data: bytes, path: Path) -> str | None:
+    """fit / tcx / gpx / imu from the content, then the suffix; None when neither tells."""
+    kind = sniff(data)
+    if kind is not None:
+        return kind
+    if data[:4] in ZIP_MAGIC or data[:4] == PARQUET_MAGIC:
+        return "imu"
+    kind = _format_from_suffix(path)
+    if kind is None:
+        from softstep.readers.imu import looks_like_table
+
+        kind = "imu" if looks_like_table(data) else None
+    return kind
+
+
+def read(
+    path: str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    acc_units: str | None = None,
+    gyr_units: str | None = None,
+    placement: str | None = None,
+    sample_rate_hz: float | None = None,
+) -> ReadResult:
+    """Read a FIT, TCX or GPX file, or an inertial sensor file, into its running sessions.
 
     Parameters
     ----------
-    path : the file
-    max_bytes : larger files (on disk, or once decompressed) are refused before reading
+    path : the file (any of them may be gzipped)
+    max_bytes : larger files (on disk, once decompressed, or unpacked from a zip) are refused
+        before reading
+    acc_units, gyr_units : accelerometer units ("g" / "m/s2") and gyroscope units ("rad/s" /
+        "deg/s") of an inertial file; detected from the data when None
+    placement : where an inertial sensor was worn (one of model.PLACEMENTS); else the sensor or
+        file name says, or None (the pipeline guesses it)
+    sample_rate_hz : the rate of an inertial file whose time column is missing or useless
+
+    The last four only concern inertial files; FIT, TCX and GPX ignore them.
 
     Returns a ReadResult: ``recordings`` (each ``records`` conforms to RECORD_COLUMNS, ``t_s``
-    ascending from 0), ``skipped`` (non-running sessions, named) and ``warnings``.
+    ascending from 0; inertial recordings have ``samples`` with IMU_COLUMNS instead and an
+    empty ``records``), ``skipped`` (non-running sessions or unusable sensors, named) and
+    ``warnings``.
 
-    Raises UnreadableFileError (empty, too large, not a known format, corrupt before any data)
-    or NoRunningError (readable, but no running activity in it).
+    Raises UnreadableFileError (empty, too large, not a known format, corrupt before any data,
+    a wrong option) or NoRunningError (readable, but no running activity in it).
     """
     path = Path(path)
     label = str(path)
+    imu_options = {"acc_units": acc_units, "gyr_units": gyr_units, "placement": placement,
+                   "sample_rate_hz": sample_rate_hz}
+    if any(v is not None for v in imu_options.values()):
+        from softstep.readers.imu import check_options
+
+        check_options(label, **imu_options)
     data = load_bytes(path, max_bytes)
-    kind = sniff(data) or _format_from_suffix(path)
+    kind = _format(data, path)
     if kind is None:
         what = "a text file" if looks_like_text(data) else "binary data"
-        raise UnreadableFileError(label, f"not a FIT, TCX or GPX file (it looks like {what})")
+        raise UnreadableFileError(
+            label, f"not a FIT, TCX, GPX or sensor data (CSV, Parquet, zip) file (it looks like "
+            f"{what})"
+        )
     digest = content_hash(data)
     try:
+        if kind == "imu":
+            from softstep.readers.imu import read_imu
+
+            return read_imu(data, label, digest, max_bytes=max_bytes, **imu_options)
         if kind == "fit":
             from softstep.readers.fit import read_fit
 

@@ -14,7 +14,9 @@ Method
    vertical axis is enough; short NaN gaps are bridged for filtering and give no contacts.
 2. **Running only.** ``activity_windows`` labels every ``window_s`` window (running, walking,
    standing, other, gap) from its step frequency (autocorrelation, 2.2-4.5 Hz for running), its
-   periodicity and its vertical-acceleration range; contacts come from running windows only.
+   periodicity and its vertical-acceleration range; a window whose left and right steps are
+   timed unevenly (a belt-side sensor) runs by its stride (periodic at the stride lag with a
+   step peak in between). Contacts come from running windows only.
 3. **Contacts.** One hump per step in the vertical acceleration low-passed at
    ``HUMP_LOWPASS_HZ``. Initial contact (IC) is where the 20 Hz vertical acceleration rises
    through a share (``ic_fraction``) of that step's hump peak; toe-off (TC) is where the 5 Hz
@@ -86,7 +88,16 @@ RUN_STEP_HZ = (2.2, 4.5)
 WALK_STEP_HZ = (1.0, 2.2)
 RUN_MIN_RANGE_G = 1.0  # p2.5-p97.5 of vertical acceleration: running swings from ~0 g to 2-3 g
 STILL_SD_G = 0.05  # below: standing (or the sensor lying still)
-MIN_PERIODICITY = 0.4  # autocorrelation at the step lag
+MIN_PERIODICITY = 0.4  # autocorrelation at the step lag (or, per stride, at the stride lag)
+# A sensor on one side of the belt may time the two feet unevenly (e.g. 0.28 / 0.40 s at
+# 174 steps/min on the outdoor hip run, ../shared/data/ankle_hip_outdoor_run): the step-lag
+# autocorrelation then stays at 0.32-0.42 while the stride lag reads 0.8-0.95. Such a window
+# runs by its stride when the stride lag is periodic (MIN_PERIODICITY) and a step peak lies in
+# between: a local maximum >= MIN_HALF_STRIDE within HALF_STRIDE_SHARE of the stride lag. A
+# walking step at the same lag (1.1-2.2 steps/s) has no such peak: half a step is in antiphase
+# (autocorrelation < 0 there on the hip run). Own limits, not validated.
+HALF_STRIDE_SHARE = (0.3, 0.7)
+MIN_HALF_STRIDE = 0.2
 CONTEXT_S = 1.0  # each window's periodicity is measured over the window +- this
 LABELS = ("running", "walking", "standing", "other", "gap")
 
@@ -179,18 +190,12 @@ def _prepare(samples: pd.DataFrame, fs: float) -> _Prepared | None:
 
 # --------------------------------------------------------------------------------------------
 # Activity: running vs walking vs standing, per window
-def _window_features(
-    x: np.ndarray,
-    valid: np.ndarray,
-    fs: float,
-    window_s: float,
-    lags_s: tuple[float, float] = (0.2, 1.0),
-    first_peak: bool = True,
-):
-    """Per window: (valid share, sd, p2.5-p97.5 range, frequency Hz, periodicity).
+def _window_autocorr(x: np.ndarray, valid: np.ndarray, fs: float, window_s: float):
+    """Per window: (valid share, sd, p2.5-p97.5 range, autocorrelation (k, lags)).
 
-    The frequency is 1 / the autocorrelation lag in ``lags_s``: the first clear local maximum
-    (``first_peak``) or the highest one.
+    The autocorrelation is taken over the window +- CONTEXT_S (zero-padded, local mean removed,
+    gaps zeroed), normalised by lag 0 and by the overlap, so a periodic signal reads ~1 at its
+    period.
     """
     n = len(x)
     w = max(1, round(window_s * fs))
@@ -205,7 +210,6 @@ def _window_features(
         warnings.simplefilter("ignore", RuntimeWarning)
         sd = np.nanstd(win, axis=1)
         lo, hi = np.nanpercentile(win, [2.5, 97.5], axis=1)
-    # periodicity over the window +- context (zero-padded, local mean removed, gaps zeroed),
     # in batches of windows to bound memory on long recordings
     length = w + 2 * c
     vpad = np.concatenate([np.zeros(c, bool), valid, np.zeros(pad + c, bool)])
@@ -222,13 +226,36 @@ def _window_features(
         spec = np.fft.rfft(ctx, 2 * length, axis=1)
         part = np.fft.irfft(spec * np.conj(spec), axis=1)[:, :length]
         ac[b : b + 256] = part / np.maximum(part[:, :1], 1e-12) / overlap
+    return share, sd, hi - lo, ac
+
+
+def _local_peaks(ac: np.ndarray) -> np.ndarray:
+    """Bool (k, lags): local maxima of each row (plateaus count at their first sample)."""
+    is_peak = np.zeros_like(ac, bool)
+    is_peak[:, 1:-1] = (ac[:, 1:-1] > ac[:, :-2]) & (ac[:, 1:-1] >= ac[:, 2:])
+    return is_peak
+
+
+def _refined_lag(ac: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Lag (samples) of the peak at column ``i`` of each row, refined by a parabola."""
+    rows = np.arange(len(ac))
+    i = np.clip(i, 1, ac.shape[1] - 2)
+    y0, y1, y2 = ac[rows, i - 1], ac[rows, i], ac[rows, i + 1]
+    denom = y0 - 2 * y1 + y2
+    delta = np.where(np.abs(denom) > 1e-12, 0.5 * (y0 - y2) / np.where(denom == 0, 1, denom), 0)
+    return i + np.clip(delta, -1, 1)
+
+
+def _pick_lag(ac: np.ndarray, fs: float, lags_s: tuple[float, float], first_peak: bool):
+    """(frequency Hz, periodicity) per row of ``ac``: 1 / the autocorrelation lag in ``lags_s``,
+    the first clear local maximum (``first_peak``) or the highest one."""
+    k, length = ac.shape
     lo_lag, hi_lag = max(1, int(lags_s[0] * fs)), min(length - 2, int(lags_s[1] * fs))
     seg = ac[:, lo_lag : hi_lag + 1]
     if seg.shape[1] < 3:
-        return share, sd, hi - lo, np.full(k, np.nan), np.zeros(k)
+        return np.full(k, np.nan), np.zeros(k)
     best = seg.max(axis=1, keepdims=True)
-    is_peak = np.zeros_like(seg, bool)
-    is_peak[:, 1:-1] = (seg[:, 1:-1] > seg[:, :-2]) & (seg[:, 1:-1] >= seg[:, 2:])
+    is_peak = _local_peaks(seg)
     # the first clear local maximum: the step, not the stride, lag. A trunk sensor feels both
     # feet, but a belt-side sensor may repeat more strongly per stride (left/right asymmetry),
     # so a step-lag peak counts when it reaches 0.3 and 40 % of the best one.
@@ -236,33 +263,83 @@ def _window_features(
     if not first_peak:
         strong = is_peak & (seg >= best)
     first = np.where(strong.any(axis=1), strong.argmax(axis=1), seg.argmax(axis=1))
-    rows = np.arange(k)
-    # parabolic refinement of the lag
-    i = np.clip(first, 1, seg.shape[1] - 2)
-    y0, y1, y2 = seg[rows, i - 1], seg[rows, i], seg[rows, i + 1]
-    denom = y0 - 2 * y1 + y2
-    delta = np.where(np.abs(denom) > 1e-12, 0.5 * (y0 - y2) / np.where(denom == 0, 1, denom), 0)
-    lag = (lo_lag + i + np.clip(delta, -1, 1)) / fs
-    periodicity = np.clip(seg[rows, first], 0.0, 1.0)
-    return share, sd, hi - lo, 1.0 / lag, periodicity
+    lag = (lo_lag + _refined_lag(seg, first)) / fs
+    periodicity = np.clip(seg[np.arange(k), first], 0.0, 1.0)
+    return 1.0 / lag, periodicity
+
+
+def _window_features(
+    x: np.ndarray,
+    valid: np.ndarray,
+    fs: float,
+    window_s: float,
+    lags_s: tuple[float, float] = (0.2, 1.0),
+    first_peak: bool = True,
+):
+    """Per window: (valid share, sd, p2.5-p97.5 range, frequency Hz, periodicity).
+
+    The frequency is 1 / the autocorrelation lag in ``lags_s``: the first clear local maximum
+    (``first_peak``) or the highest one.
+    """
+    share, sd, rng, ac = _window_autocorr(x, valid, fs, window_s)
+    hz, periodicity = _pick_lag(ac, fs, lags_s, first_peak)
+    return share, sd, rng, hz, periodicity
+
+
+def _stride_rhythm(ac: np.ndarray, fs: float):
+    """Per window: (step frequency Hz = 2 / stride lag, stride periodicity, half-stride
+    periodicity).
+
+    The stride lag is the highest local maximum of the autocorrelation at the stride periods of
+    running (2 / RUN_STEP_HZ); the half-stride periodicity is the highest local maximum within
+    HALF_STRIDE_SHARE of that lag (the step: two contacts per stride). NaN / 0 / -1 where there
+    is no such maximum.
+    """
+    k, length = ac.shape
+    lags = np.arange(length)
+    is_peak = _local_peaks(ac)
+    lo, hi = int(np.floor(2.0 / RUN_STEP_HZ[1] * fs)), int(np.ceil(2.0 / RUN_STEP_HZ[0] * fs))
+    in_range = (lags >= lo) & (lags <= min(hi, length - 2))
+    cand = np.where(is_peak & in_range[None, :], ac, -np.inf)
+    j = cand.argmax(axis=1)
+    found = np.isfinite(cand[np.arange(k), j])
+    stride = np.where(found, _refined_lag(ac, j), np.nan)
+    stride_p = np.where(found, np.clip(ac[np.arange(k), j], 0.0, 1.0), 0.0)
+    a, b = HALF_STRIDE_SHARE
+    near = (lags[None, :] >= a * j[:, None]) & (lags[None, :] <= b * j[:, None])
+    half = np.where(is_peak & near, ac, -np.inf).max(axis=1)
+    half = np.where(found & np.isfinite(half), half, -1.0)
+    return 2.0 * fs / stride, stride_p, half
 
 
 def _label_windows(prep: _Prepared, window_s: float) -> pd.DataFrame:
     fs = prep.fs
-    share, sd, rng, step_hz, periodicity = _window_features(
-        prep.vert, prep.valid, fs, window_s
-    )
+    share, sd, rng, ac = _window_autocorr(prep.vert, prep.valid, fs, window_s)
+    step_hz, periodicity = _pick_lag(ac, fs, (0.2, 1.0), first_peak=True)
+    stride_step_hz, stride_p, half_p = _stride_rhythm(ac, fs)
     k = len(share)
     w = max(1, round(window_s * fs))
     n = len(prep.vert)
     start = np.arange(k) * w
     end = np.minimum(start + w, n)
-    running = (
+    by_step = (
         (step_hz >= RUN_STEP_HZ[0])
         & (step_hz <= RUN_STEP_HZ[1])
         & (periodicity >= MIN_PERIODICITY)
-        & (rng >= RUN_MIN_RANGE_G)
     )
+    # uneven left/right steps: periodic per stride, two contacts per stride
+    by_stride = (
+        ~by_step
+        & (stride_step_hz >= RUN_STEP_HZ[0])
+        & (stride_step_hz <= RUN_STEP_HZ[1])
+        & (stride_p >= MIN_PERIODICITY)
+        & (half_p >= MIN_HALF_STRIDE)
+    )
+    running = (by_step | by_stride) & (rng >= RUN_MIN_RANGE_G)
+    # such a window's rhythm is its stride's: step frequency 2 / stride lag (the mean of the
+    # uneven left and right steps) and the stride's periodicity (the step confidence uses it)
+    step_hz = np.where(by_stride & running, stride_step_hz, step_hz)
+    periodicity = np.where(by_stride & running, stride_p, periodicity)
     walking = (
         (step_hz >= WALK_STEP_HZ[0])
         & (step_hz <= RUN_STEP_HZ[1])
@@ -283,6 +360,8 @@ def _label_windows(prep: _Prepared, window_s: float) -> pd.DataFrame:
             "periodicity": periodicity,
             "range_g": rng,
             "sd_g": sd,
+            "stride_periodicity": stride_p,
+            "half_stride_periodicity": half_p,
         }
     )
 
@@ -296,14 +375,20 @@ def activity_windows(
     "walking", "standing", "other" = moving without a walking or running rhythm, "gap" = no
     data), ``step_hz`` (dominant step frequency from the autocorrelation of the vertical
     acceleration over the window +- CONTEXT_S), ``periodicity`` (that autocorrelation, 0-1),
-    ``range_g`` (2.5-97.5 percentile range of the vertical acceleration) and ``sd_g``.
-    Running = step frequency 2.2-4.5 Hz, periodicity >= 0.4 and range >= 1 g; walking = a
-    rhythm of 1-4.5 Hz without the running amplitude; standing = sd < 0.05 g.
+    ``range_g`` (2.5-97.5 percentile range of the vertical acceleration), ``sd_g``,
+    ``stride_periodicity`` (highest autocorrelation peak at a running stride lag, 2/4.5-2/2.2 s)
+    and ``half_stride_periodicity`` (highest peak within 0.3-0.7 of that lag; -1 if none).
+    Running = range >= 1 g and either step frequency 2.2-4.5 Hz with periodicity >= 0.4, or
+    (uneven left/right steps, e.g. a belt-side sensor) 2 / stride lag in 2.2-4.5 Hz with stride
+    periodicity >= 0.4 and half-stride periodicity >= 0.2; such a window reports step_hz = 2 /
+    stride lag and periodicity = the stride periodicity. Walking = a rhythm of 1-4.5 Hz without
+    the running amplitude; standing = sd < 0.05 g.
     """
     prep = _prepare(samples, sample_rate_hz)
     if prep is None:
         return pd.DataFrame(
-            columns=["start_s", "end_s", "activity", "step_hz", "periodicity", "range_g", "sd_g"]
+            columns=["start_s", "end_s", "activity", "step_hz", "periodicity", "range_g", "sd_g",
+                     "stride_periodicity", "half_stride_periodicity"]
         )
     return _label_windows(prep, window_s)
 
