@@ -78,7 +78,13 @@ def _html_target(html: Path, source: Path, several: bool) -> Path:
 
 @app.command()
 def analyze(
-    files: Annotated[list[Path], typer.Argument(help="FIT, TCX or GPX files (.gz too).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="FIT, TCX or GPX files (.gz too), inertial sensor files (Sensor Logger zip or "
+            "CSV, phyphox CSV, a CSV or Parquet of time_s and acc_x..gyr_z) or force-plate TSV."
+        ),
+    ],
     runner: RunnerOption = "me",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object per file (JSON Lines).")
@@ -107,6 +113,13 @@ def analyze(
     gyr_units: Annotated[
         GyrUnits | None,
         typer.Option("--gyr-units", help="Gyroscope units of a CSV (detected when not given)."),
+    ] = None,
+    sample_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--sample-rate", min=1, max=100_000,
+            help="Sampling rate (Hz) of a sensor file whose time column is missing or too coarse.",
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -149,6 +162,7 @@ def analyze(
                     placement=placement.value if placement else None,
                     acc_units=acc_units.value if acc_units else None,
                     gyr_units=gyr_units.value if gyr_units else None,
+                    sample_rate_hz=sample_rate,
                 )
                 if db_store is not None:
                     result = db_store.import_analysis(
