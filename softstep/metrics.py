@@ -286,6 +286,13 @@ def step_cadence_spm(steps: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(cadence), cadence, from_interval)
 
 
+def _clipped(steps: pd.DataFrame) -> np.ndarray:
+    """True for steps whose impact saturated the sensor (their impact_g is a lower bound)."""
+    if "impact_clipped" not in steps:
+        return np.zeros(len(steps), dtype=bool)
+    return steps["impact_clipped"].astype("boolean").fillna(False).to_numpy(bool)
+
+
 def _merge_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
     """Average per-step values into the record interval each step falls in (steps win)."""
     t_step = _num(steps, "t_s")
@@ -309,7 +316,7 @@ def _merge_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
         "cadence_spm": step_cadence_spm(steps),
         "contact_s": _num(steps, "contact_s"),
         "vertical_oscillation_cm": _num(steps, "vertical_oscillation_cm"),
-        "impact_g": _num(steps, "impact_g"),
+        "impact_g": np.where(_clipped(steps), np.nan, _num(steps, "impact_g")),
     }
     out = table.copy()
     n = len(out)
@@ -409,7 +416,9 @@ def running_weights_s(table: pd.DataFrame) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-def matched_speed_drift(table: pd.DataFrame, metrics=DRIFT_METRICS) -> dict[str, float]:
+def matched_speed_drift(
+    table: pd.DataFrame, metrics=DRIFT_METRICS, match_on: str = "speed_m_per_s"
+) -> dict[str, float]:
     """Change of each metric from the first to the last third of the running time, at matched speed.
 
     Method: split the running time (``dt_s`` of running records) into thirds. The matched band is
@@ -421,10 +430,11 @@ def matched_speed_drift(table: pd.DataFrame, metrics=DRIFT_METRICS) -> dict[str,
     A metric gets a value only when each third has at least ``DRIFT_MIN_MATCHED_S`` of matched
     running time with that metric; without speed no value is reported (speed cannot be matched).
 
-    ``table`` is the output of ``prepare``.
+    ``table`` is the output of ``prepare``. ``match_on="cadence_spm"`` matches cadence instead,
+    for sensor files that have no speed (cadence rises with speed, SCIENCE.md §6).
     """
     w = running_weights_s(table)
-    v = table["speed_m_per_s"].to_numpy(float)
+    v = table[match_on].to_numpy(float)
     ok_v = (w > 0) & np.isfinite(v)
     if ok_v.sum() < 6:
         return {}
@@ -491,6 +501,24 @@ def _stiffness(table: pd.DataFrame, runner: Runner | None):
     return weighted_mean(k_leg, w, MIN_METRIC_S), weighted_mean(k_vert, w, MIN_METRIC_S)
 
 
+def _step_only_means(steps: pd.DataFrame | None) -> dict[str, float | None]:
+    """Per-step means of the impact columns that have no per-record counterpart.
+
+    The acceleration loading rate of a saturated impact is a lower bound and is left out.
+    """
+    if steps is None or not len(steps):
+        return {}
+    clipped = _clipped(steps)
+    out: dict[str, float | None] = {}
+    for name in ("loading_rate_g_per_s", "peak_force_bw", "loading_rate_bw_per_s"):
+        x = _num(steps, name)
+        if name == "loading_rate_g_per_s":
+            x = np.where(clipped, np.nan, x)
+        x = x[np.isfinite(x)]
+        out[name] = float(x.mean()) if len(x) >= MIN_STEP_VALUES else None
+    return out
+
+
 def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner | None) -> Summary:
     """Per-run figures (softstep.model.Summary); None wherever the data cannot give a value.
 
@@ -502,6 +530,8 @@ def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner 
       unknown), time-weighted; needs the runner's height and mass.
     - ``drift``: ``matched_speed_drift``; ``cadence_speed_slope_spm_per_m_per_s``: Huber line.
     - ``steps_detected``: rows of ``steps`` (None for watch files with no Steps).
+    - ``loading_rate_g_per_s``, ``peak_force_bw``, ``loading_rate_bw_per_s``: per-step means;
+      impacts that saturated the sensor are left out of every impact figure.
     """
     table = prepare(records, steps)
     n_steps = int(len(steps)) if steps is not None and len(steps) else None
@@ -538,6 +568,7 @@ def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner 
         means["contact_balance_left_pct"] = 100.0 * left / (left + right)
 
     k_leg, k_vert = _stiffness(table, runner)
+    means.update(_step_only_means(steps))
     return Summary(
         duration_s=float(t[-1] - t[0]),
         moving_s=moving,
@@ -684,6 +715,7 @@ PER_MINUTE_COLUMNS = [
     "flight_s",
     "impact_g",
     "impact_clipped_pct",
+    "loading_rate_g_per_s",
     "peak_force_bw",
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
@@ -695,6 +727,7 @@ _PER_MINUTE_MEANS = (
     "contact_s",
     "flight_s",
     "impact_g",
+    "loading_rate_g_per_s",
     "peak_force_bw",
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
@@ -742,10 +775,12 @@ def per_minute(steps: pd.DataFrame) -> pd.DataFrame:
         "cadence_spm": grouped["cadence"].median(),
         "step_cv_pct": 100.0 * grouped["step_s"].std() / grouped["step_s"].mean(),
     })
+    clipped = _clipped(steps)
+    has_impact = np.isfinite(_num(steps, "impact_g"))
+    steps = steps.assign(**{name: np.where(clipped, np.nan, _num(steps, name))
+                            for name in ("impact_g", "loading_rate_g_per_s")})
     for name in _PER_MINUTE_MEANS:
         out[name] = pd.Series(_num(steps, name)).groupby(keys).mean()
-    clipped = steps["impact_clipped"].astype("boolean").fillna(False).to_numpy(bool)
-    has_impact = np.isfinite(_num(steps, "impact_g"))
     out["impact_clipped_pct"] = (
         100.0 * pd.Series(clipped & has_impact).groupby(keys).sum()
         / pd.Series(has_impact).groupby(keys).sum()

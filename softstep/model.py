@@ -236,6 +236,9 @@ class Summary:
     impact_g: float | None = None
     braking_g: float | None = None
     impact_loading_rate_bw_per_s: float | None = None
+    loading_rate_g_per_s: float | None = None
+    peak_force_bw: float | None = None
+    loading_rate_bw_per_s: float | None = None
     strike_type: float | None = None
     leg_stiffness_kn_per_m: float | None = None
     vertical_stiffness_kn_per_m: float | None = None
@@ -359,7 +362,7 @@ def to_jsonable(value: Any) -> Any:
     """Convert numpy / pandas scalars, NaN and datetimes to plain JSON values (NaN -> None)."""
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | np.ndarray):
         return [to_jsonable(v) for v in value]
     if value is None or value is pd.NA or value is pd.NaT:
         return None

@@ -168,6 +168,43 @@ def test_pod_impact_is_judged_against_the_runs_own_baseline():
     assert "hard_impact" not in codes(analyse(rec)[1])
 
 
+def sensor_steps(n: int, impact_g, cadence_spm=None) -> pd.DataFrame:
+    """A trunk sensor's Steps table: no records, so no speed; cadence from step times."""
+    rng = np.random.default_rng(3)
+    step_s = 60 / (cadence_spm if cadence_spm is not None else 170 + rng.uniform(-4, 4, n))
+    steps = empty_steps(n)
+    steps["step_s"] = step_s
+    steps["t_s"] = np.cumsum(np.broadcast_to(step_s, n)) - step_s
+    steps["impact_g"] = impact_g
+    steps["impact_clipped"] = pd.array([False] * n, dtype="boolean")
+    return steps
+
+
+def test_sensor_impact_without_speed_is_judged_at_matched_cadence():
+    n = 4000  # about 24 minutes at 170 steps/min
+    late = np.arange(n) >= 2 * n / 3
+    steps = sensor_steps(n, np.where(late, 4.6, 4.0))  # +15 % late
+    _, findings = analyse(empty_records(), steps, placement="sacrum")
+    (f,) = [f for f in findings if f.code == "hard_impact"]
+    assert "matched cadence" in f.evidence[0].metric
+    assert f.evidence[0].value == pytest.approx(0.6, abs=0.05)
+    steady = sensor_steps(n, 4.6)
+    assert "hard_impact" not in codes(analyse(empty_records(), steady, placement="sacrum")[1])
+
+
+def test_saturated_impacts_are_left_out_of_the_summary():
+    steps = sensor_steps(600, 6.0)
+    steps["loading_rate_g_per_s"] = 200.0
+    clipped = np.arange(600) % 2 == 0
+    steps.loc[clipped, ["impact_g", "loading_rate_g_per_s"]] = [8.0, 900.0]  # rail: lower bounds
+    steps["impact_clipped"] = pd.array(clipped, dtype="boolean")
+    summary = metrics.summarize(empty_records(), steps, RUNNER)
+    assert summary.impact_g == pytest.approx(6.0)
+    assert summary.loading_rate_g_per_s == pytest.approx(200.0)
+    minutes = metrics.per_minute(steps)
+    assert np.allclose(minutes["impact_g"], 6.0) and np.allclose(minutes["impact_clipped_pct"], 50, atol=1)
+
+
 def test_pod_strike_type_overrides_the_inference():
     rec = run_table(speed=3.3, cadence=150.0, contact=0.30, strike_type=9.0)  # midfoot
     assert "heel_striking" not in codes(analyse(rec)[1])

@@ -15,8 +15,8 @@ Policy
   ``strike_angle_deg``, ``strike_class``; RunScribe ``strike_type``) raise it.
 - Hard impact needs impact data: force-plate loading rate (VALR > 66 BW/s, SCIENCE.md §1),
   shank peak tibial acceleration (PTA > 8 g, §1, Crowell & Davis 2011), or, for any other
-  placement (foot pods, wrist, sacrum), a rise of >= 10 % at matched speed within the run (no
-  absolute threshold exists for those, §1). The placement comes from the ``placement`` keyword
+  placement (foot pods, wrist, sacrum), a rise of >= 10 % at matched speed within the run, or
+  at matched cadence when the recording has no speed (no absolute threshold exists, §1). The placement comes from the ``placement`` keyword
   or ``steps.attrs["placement"]`` (e.g. ``"shank"``, ``"force_plate"``).
 
 Example
@@ -526,10 +526,13 @@ def _hard_impact(ctx: _Context) -> Finding | None:
                     f"Your shin takes {value:.1f} g at each landing, above the 8 g "
                     "used to screen for high-impact runners." + note,
                 )
-    # Any other impact source: relative to the run's own baseline at matched speed.
-    drift = metrics.matched_speed_drift(
-        ctx.table, ("impact_g", "impact_loading_rate_bw_per_s")
-    )
+    # Any other impact source: relative to the run's own baseline at matched speed, or at
+    # matched cadence for a sensor file that has no speed.
+    names = ("impact_g", "impact_loading_rate_bw_per_s")
+    drift, matched = metrics.matched_speed_drift(ctx.table, names), "speed"
+    if not drift and not np.isfinite(ctx.table["speed_m_per_s"].to_numpy(float)).any():
+        drift = metrics.matched_speed_drift(ctx.table, names, match_on="cadence_spm")
+        matched = "cadence (no speed in this recording)"
     w = metrics.running_weights_s(ctx.table)
     for key, label, unit in (
         ("impact_g", "impact", "g"),
@@ -542,11 +545,13 @@ def _hard_impact(ctx: _Context) -> Finding | None:
         if rise >= RELATIVE_IMPACT_RISE:
             return _impact_finding(
                 ctx, 0.4, _clip(rise * 2.5),
-                Evidence(f"{label} change, last vs first third at matched speed", drift[key], unit,
+                Evidence(f"{label} change, last vs first third at matched {matched}", drift[key],
+                         unit,
                          f"your own average {base:.3g} {unit}; flagged at +10 % (no absolute "
                          "threshold exists for this sensor, SCIENCE.md §1)",
                          ctx.placement or "pod"),
-                f"At the same speed your landings got {rise * 100:.0f} % harder late in the run.",
+                f"At the same {matched.split()[0]} your landings got {rise * 100:.0f} % harder "
+                "late in the run.",
             )
     return None
 

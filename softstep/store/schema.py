@@ -149,6 +149,7 @@ runs = sa.Table(
     sa.Column("laps", sa.JSON(none_as_null=True)),  # codec.table_to_json or NULL
     sa.Column("segment_columns", sa.JSON, nullable=False),  # per-km table layout, see codec
     sa.Column("warnings", sa.JSON, nullable=False),
+    sa.Column("info", sa.JSON(none_as_null=True)),  # Recording.info: units, placement guess, ...
     sa.UniqueConstraint("file_id", "session_index"),
     sa.Index(None, "runner_id", "start"),
 )

@@ -259,6 +259,7 @@ class Store:
                 placement=row.placement,
                 sample_rate_hz=row.sample_rate_hz,
                 warnings=list(row.warnings),
+                info=dict(row.info or {}),
             )
             return RunAnalysis(
                 recording=recording,
@@ -388,6 +389,7 @@ def _insert_run(
                 laps=codec.table_to_json(rec.laps),
                 segment_columns=codec.table_layout(run.segments),
                 warnings=list(rec.warnings),
+                info=to_jsonable(rec.info) or None,
             )
         ).inserted_primary_key[0]
     )
