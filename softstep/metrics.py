@@ -286,6 +286,29 @@ def step_cadence_spm(steps: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(cadence), cadence, from_interval)
 
 
+def stride_s(steps: pd.DataFrame) -> np.ndarray:
+    """Per-step stride time, s: this contact to the next contact of the same foot.
+
+    Two-footed detectors (trunk, wrist, force plate) give ``step_s[i] + step_s[i + 1]``; a
+    one-foot sensor (shank, shoe) already gives half its stride as ``step_s`` (its contacts are
+    a stride apart), so its stride is ``2 · step_s``. Stride time is free of the left/right
+    alternation that an off-centre trunk sensor adds to each contact's timing.
+
+    >>> from softstep.model import empty_steps
+    >>> steps = empty_steps(4); steps["t_s"] = [0, 0.43, 0.76, 1.19]
+    >>> steps["step_s"] = [0.43, 0.33, 0.43, np.nan]
+    >>> stride_s(steps).round(2).tolist()
+    [0.76, 0.76, nan, nan]
+    """
+    step = _num(steps, "step_s")
+    t = _num(steps, "t_s")
+    if len(step) < 2:
+        return np.full(len(step), np.nan)
+    if np.isfinite(step).any() and np.nanmedian(np.diff(t)) > 1.5 * np.nanmedian(step):
+        return 2.0 * step
+    return step + np.r_[step[1:], np.nan]
+
+
 def _clipped(steps: pd.DataFrame) -> np.ndarray:
     """True for steps whose impact saturated the sensor (their impact_g is a lower bound)."""
     if "impact_clipped" not in steps:
@@ -327,11 +350,15 @@ def _merge_steps(table: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
             ok &= side == want_side
         if ok.sum() < MIN_STEP_VALUES:
             continue
+        if step_col == "cadence_spm":  # mean step time, then inverted: unbiased by alternation
+            x = 60.0 / np.where(ok, x, 1.0)
         sums = np.bincount(idx[ok], weights=x[ok], minlength=n)
         counts = np.bincount(idx[ok], minlength=n)
         has = counts > 0
         col = out[rec_col].to_numpy(dtype=float).copy()
         col[has] = sums[has] / counts[has]
+        if step_col == "cadence_spm":
+            col[has] = 60.0 / col[has]
         out[rec_col] = col
     return out
 
@@ -719,7 +746,7 @@ PER_MINUTE_COLUMNS = [
     "peak_force_bw",
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
-    "step_cv_pct",
+    "stride_cv_pct",
     "contact_lr_diff_pct",
     "impact_lr_diff_pct",
 ]
@@ -750,12 +777,13 @@ def per_minute(steps: pd.DataFrame) -> pd.DataFrame:
     """One row per minute of a per-step recording (PER_MINUTE_COLUMNS), from its Steps table.
 
     ``minute`` is 1-based from the first contact; means are per step. Regularity is the
-    step-time coefficient of variation (``step_cv_pct``, lower = steadier) and symmetry the
+    stride-time coefficient of variation (``stride_cv_pct``, lower = steadier; ``stride_s``)
+    and symmetry the
     left/right difference of contact time and impact (only where sides are known).
 
     >>> from softstep.model import empty_steps
     >>> steps = empty_steps(360); steps["t_s"] = np.arange(360) / 3.0; steps["step_s"] = 1 / 3
-    >>> per_minute(steps)[["minute", "steps", "cadence_spm"]].values.tolist()
+    >>> per_minute(steps)[["minute", "steps", "cadence_spm"]].round(1).values.tolist()
     [[1.0, 180.0, 180.0], [2.0, 180.0, 180.0]]
     """
     t = _num(steps, "t_s") if len(steps) else np.zeros(0)
@@ -765,15 +793,16 @@ def per_minute(steps: pd.DataFrame) -> pd.DataFrame:
     steps = steps.loc[keep].reset_index(drop=True)
     t = t[keep]
     keys = np.floor((t - t[0]) / 60.0).astype(np.int64)
-    grouped = pd.DataFrame({"t": t, "step_s": _num(steps, "step_s"),
-                            "cadence": step_cadence_spm(steps)}).groupby(keys)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seconds_per_step = 60.0 / step_cadence_spm(steps)
+    grouped = pd.DataFrame({"t": t, "step": seconds_per_step, "stride": stride_s(steps)}).groupby(keys)
     out = pd.DataFrame({
         "minute": grouped.size().index + 1,
         "start_s": grouped["t"].min(),
         "end_s": grouped["t"].max(),
         "steps": grouped.size(),
-        "cadence_spm": grouped["cadence"].median(),
-        "step_cv_pct": 100.0 * grouped["step_s"].std() / grouped["step_s"].mean(),
+        "cadence_spm": 60.0 / grouped["step"].mean(),
+        "stride_cv_pct": 100.0 * grouped["stride"].std() / grouped["stride"].mean(),
     })
     clipped = _clipped(steps)
     has_impact = np.isfinite(_num(steps, "impact_g"))

@@ -53,7 +53,7 @@ METRICS: dict[str, Metric] = {
     "peak_force_bw": Metric("Peak force", "BW", 1, 2, short="peak F"),
     "loading_rate_bw_per_s": Metric("Loading rate", "BW/s", 1, 0, short="VALR"),
     "impact_clipped_pct": Metric("Impacts saturated", "%", 1, 0, short="clipped"),
-    "step_cv_pct": Metric("Step-time variation", "%", 1, 1, short="step CV"),
+    "stride_cv_pct": Metric("Stride-time variation", "%", 1, 1, short="stride CV"),
     "contact_lr_diff_pct": Metric("Left/right contact difference", "%", 1, 1, short="L/R contact"),
     "impact_lr_diff_pct": Metric("Left/right impact difference", "%", 1, 1, short="L/R impact"),
 }
@@ -190,7 +190,7 @@ PER_MINUTE_FIELDS = (
     "peak_force_bw",
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
-    "step_cv_pct",
+    "stride_cv_pct",
     "contact_lr_diff_pct",
     "impact_lr_diff_pct",
 )
