@@ -82,7 +82,8 @@ def analyze(
         list[Path],
         typer.Argument(
             help="FIT, TCX or GPX files (.gz too), inertial sensor files (Sensor Logger zip or "
-            "CSV, phyphox CSV, a CSV or Parquet of time_s and acc_x..gyr_z) or force-plate TSV."
+            "CSV, phyphox CSV, a CSV or Parquet of time_s and acc_x..gyr_z) or force-plate "
+            "files (QTM force TSV, CSV of time_s and fz_n)."
         ),
     ],
     runner: RunnerOption = "me",
@@ -312,6 +313,57 @@ def metronome(
     except (ValueError, OSError) as exc:
         raise _fail(str(exc)) from None
     out.print(f"Wrote {output}: {minutes:g} min at {spm:g} steps/min")
+
+
+@app.command()
+def validate(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="The shared data folder (default: $SOFTSTEP_SHARED_DATA, else "
+            "../shared/data beside the repository).", show_default=False,
+        ),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated data sets: sacral,ankle_hip,foot,forceplate."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check softstep against the data sets with ground truth; exit 1 when a target fails.
+
+    Every recording goes through the same analysis as `softstep analyze`.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from softstep.validation import report
+
+    try:
+        names = report.parse_only(only)
+        folder = report.resolve_data_dir(data, names)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc), code=2) from None
+    progress = Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        MofNCompleteColumn(), console=err, transient=True,
+    )
+    with progress:
+        task = progress.add_task("validating", total=report.work_units(names))
+
+        def tick(description: str) -> None:
+            progress.update(task, description=description)
+            progress.advance(task)
+
+        try:
+            tables = report.validate(folder, names, progress=tick)
+        except (SoftstepError, FileNotFoundError) as exc:
+            raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(report.to_json(tables, folder)))
+    else:
+        report.print_tables(tables, out)
+    if report.failed(tables):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -140,10 +140,15 @@ def analyze_file(
 
     ``side`` ("L" / "R") is the leg a shank or shoe sensor was on; without it sides stay
     unknown. ``read_options`` go to ``readers.read``: ``placement`` (one of model.PLACEMENTS),
-    ``acc_units`` ("g" / "m/s2"), ``gyr_units`` ("rad/s" / "deg/s"); None means not given.
+    ``acc_units`` ("g" / "m/s2"), ``gyr_units`` ("rad/s" / "deg/s"), ``sample_rate_hz``,
+    ``mass_kg`` (default: the runner's mass; a force plate scales to body weights with it);
+    None means not given.
     Raises softstep.errors.UnreadableFileError / NoRunningError with a one-line message.
     """
-    result = read(path, **{k: v for k, v in read_options.items() if v is not None})
+    options = {k: v for k, v in read_options.items() if v is not None}
+    if runner.mass_kg and "mass_kg" not in options:
+        options["mass_kg"] = runner.mass_kg
+    result = read(path, **options)
     for recording in result.recordings:
         resolve_placement(recording)
         if side is not None:
@@ -164,6 +169,8 @@ def run_to_json(run: RunAnalysis, *, include_records: bool = False) -> dict[str,
         "device": rec.device,
         "start": to_jsonable(rec.start),
         "session_index": rec.session_index,
+        "placement": rec.placement,
+        "info": to_jsonable(rec.info),
         "summary": run.summary.to_dict(),
         "segments": table_to_records(run.segments),
         "findings": [

@@ -650,8 +650,11 @@ def test_no_time_column(tmp_path):
 
 
 def test_no_inertial_columns(tmp_path):
-    path = write_csv(tmp_path / "force.csv", {"time_s": np.arange(10.0), "fz_n": np.ones(10)})
-    expect_unreadable(path, "no accelerometer or gyroscope columns", "found columns: time_s, fz_n")
+    # (time_s + fz_n is a force-plate CSV now: tests/test_validate.py)
+    path = write_csv(tmp_path / "hr.csv", {"time_s": np.arange(10.0), "heart_rate": np.ones(10)})
+    expect_unreadable(
+        path, "no accelerometer or gyroscope columns", "found columns: time_s, heart_rate"
+    )
 
 
 def test_all_zero_accelerometer(tmp_path):

@@ -44,10 +44,16 @@ def _format_from_suffix(path: Path) -> str | None:
 
 
 def _format(data: bytes, path: Path) -> str | None:
-    """fit / tcx / gpx / imu from the content, then the suffix; None when neither tells."""
+    """fit / tcx / gpx / forceplate / imu from the content, then the suffix; None when neither
+    tells. A QTM force TSV (first line NO_OF_SAMPLES) or a CSV of time_s and fz_n is a force
+    plate, checked before the inertial table sniffing."""
     kind = sniff(data)
     if kind is not None:
         return kind
+    from softstep.readers.forceplate import is_force_csv, is_qtm_force_tsv
+
+    if is_qtm_force_tsv(data) or is_force_csv(data):
+        return "forceplate"
     if data[:4] in ZIP_MAGIC or data[:4] == PARQUET_MAGIC:
         return "imu"
     kind = _format_from_suffix(path)
@@ -66,8 +72,10 @@ def read(
     gyr_units: str | None = None,
     placement: str | None = None,
     sample_rate_hz: float | None = None,
+    mass_kg: float | None = None,
 ) -> ReadResult:
-    """Read a FIT, TCX or GPX file, or an inertial sensor file, into its running sessions.
+    """Read a FIT, TCX or GPX file, an inertial sensor file or a force-plate file (QTM force
+    TSV, with its sibling ``_f_N`` plates; CSV of time_s and fz_n) into its running sessions.
 
     Parameters
     ----------
@@ -79,8 +87,11 @@ def read(
     placement : where an inertial sensor was worn (one of model.PLACEMENTS); else the sensor or
         file name says, or None (the pipeline guesses it)
     sample_rate_hz : the rate of an inertial file whose time column is missing or useless
+    mass_kg : the runner's mass, kg; a force-plate file scales force to body weights with it
+        (else body weight is estimated from the force)
 
-    The last four only concern inertial files; FIT, TCX and GPX ignore them.
+    The four before ``mass_kg`` only concern inertial files; ``mass_kg`` only force plates;
+    the other formats ignore them.
 
     Returns a ReadResult: ``recordings`` (each ``records`` conforms to RECORD_COLUMNS, ``t_s``
     ascending from 0; inertial recordings have ``samples`` with IMU_COLUMNS instead and an
@@ -108,6 +119,10 @@ def read(
         )
     digest = content_hash(data)
     try:
+        if kind == "forceplate":
+            from softstep.readers.forceplate import read_forceplate
+
+            return read_forceplate(path, mass_kg=mass_kg, max_bytes=max_bytes)
         if kind == "imu":
             from softstep.readers.imu import read_imu
 

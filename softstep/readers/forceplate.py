@@ -76,6 +76,7 @@ from softstep.steps.force import (
 __all__ = [
     "FORCEPLATE_COLUMNS",
     "find_plate_files",
+    "is_force_csv",
     "is_qtm_force_tsv",
     "read_forceplate",
 ]
@@ -115,6 +116,22 @@ def is_qtm_force_tsv(data: bytes) -> bool:
     (True, False)
     """
     return _head(data).startswith(b"NO_OF_SAMPLES\t")
+
+
+def is_force_csv(data: bytes) -> bool:
+    """True when ``data`` is a CSV whose header row names ``time_s`` and ``fz_n`` (or
+    ``fz_left_n`` and ``fz_right_n``) and no inertial column (``acc_*``, ``gyr_*``).
+
+    >>> is_force_csv(b"time_s,fz_n\\n0,700\\n"), is_force_csv(b"time_s,acc_z,fz_n\\n0,1,7\\n")
+    (True, False)
+    """
+    head = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = head.split("\n", 1)[0].rstrip("\r")
+    sep = max((",", ";", "\t"), key=first.count)
+    names = {c.strip().lower() for c in first.split(sep)}
+    force = "fz_n" in names or {"fz_left_n", "fz_right_n"} <= names
+    inertial = any(n.startswith(("acc_", "gyr_")) for n in names)
+    return "time_s" in names and force and not inertial
 
 
 def _head(data: bytes) -> bytes:

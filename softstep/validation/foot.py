@@ -100,6 +100,13 @@ def _trial(data_dir: str | Path, trial: str, gyro: bool) -> tuple[dict, dict]:
     if not gyro:
         samples[["gyr_x_rad_per_s", "gyr_y_rad_per_s", "gyr_z_rad_per_s"]] = np.nan
     steps = detect_foot(samples, FS, side="R")
+    return score_trial(steps, zv, trial)
+
+
+def score_trial(steps: pd.DataFrame, zv: pd.DataFrame, trial: str) -> tuple[dict, dict]:
+    """(counts, per-contact arrays) of one trial's Steps (from ``detect_foot`` or from
+    ``pipeline.analyze_file``) against its foot-flat intervals ``zv``; ``_row`` turns them into
+    a table row."""
     which = match(steps, zv)
     run_ff, mid_ff = running_footflats(zv)
     if trial not in RUNNING:  # a walking trial has no running reference at all
