@@ -23,9 +23,10 @@ class UnreadableFileError(SoftstepError):
 class NoRunningError(SoftstepError):
     """The file is readable but holds no running activity."""
 
-    def __init__(self, path: str, found: list[str]):
+    def __init__(self, path: str, found: list[str], sensor: str | None = None):
         self.path = str(path)
         self.found = found
+        self.sensor = sensor  # the sensor of a several-sensor inertial file, else None
         what = ", ".join(found) if found else "no activity at all"
         super().__init__(f"no running activity in {self.path}: found {what}")
 

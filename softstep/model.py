@@ -97,7 +97,8 @@ STEP_COLUMNS: dict[str, str] = {
 
 # --------------------------------------------------------------------------------------------
 # Raw inertial samples (``Recording.samples`` of source "imu"): one row per sample on a uniform
-# time grid, device axes as recorded. Axes a file lacks are NaN. Readers convert to these units.
+# time grid, device axes as recorded. Axes a file lacks are NaN. Readers convert to these units;
+# ``t_s`` is float64, the axes float32 (7 significant digits, half the memory).
 IMU_COLUMNS: dict[str, str] = {
     "t_s": "seconds from the recording start",
     "acc_x_g": "acceleration including gravity along the device x axis, g",

@@ -21,6 +21,7 @@ import pandas as pd
 
 from softstep import metrics
 from softstep.coach import build_plan, diagnose
+from softstep.errors import NoRunningError
 from softstep.model import (
     FileAnalysis,
     Recording,
@@ -31,6 +32,7 @@ from softstep.model import (
     to_jsonable,
 )
 from softstep.readers import read
+from softstep.report.format import ACTIVITY_WORDS, activity_line, duration
 
 Detector = Callable[[Recording], pd.DataFrame]
 
@@ -41,9 +43,14 @@ def _no_contacts(recording: Recording) -> pd.DataFrame:
 
 
 def _imu_contacts(recording: Recording) -> pd.DataFrame:
-    """Body-worn inertial sensor: the detector of its placement (steps/imu_*.py)."""
+    """Body-worn inertial sensor: the detector of its placement (steps/imu_*.py). A file too
+    large for memory (``info["chunked"]``) is streamed through it chunk by chunk."""
     from softstep.readers.imu import clipped_mask
 
+    if "chunked" in recording.info:
+        from softstep.readers.imu_stream import detect_chunked
+
+        return detect_chunked(recording, _imu_contacts)
     samples, fs = recording.samples, recording.sample_rate_hz
     clipped = clipped_mask(samples)
     placement = recording.placement or "sacrum"
@@ -119,9 +126,69 @@ def detect_steps(recording: Recording) -> pd.DataFrame:
     return detector(recording)
 
 
+MIN_RUNNING_CONTACTS = 8  # fewer running contacts than this is no run (a jog across a room)
+
+
+def activity_seconds(activity: pd.DataFrame | None) -> dict[str, float]:
+    """Seconds per activity label (running, walking, standing, other, gap), longest first,
+    from a table of ``start_s``, ``end_s``, ``activity`` (imu_trunk windows or imu_limb
+    segments).
+
+    >>> activity_seconds(pd.DataFrame({"start_s": [0, 2, 4.0], "end_s": [2, 4, 10.0],
+    ...                                "activity": ["walking", "walking", "running"]}))
+    {'running': 6.0, 'walking': 4.0}
+    """
+    if activity is None or not len(activity):
+        return {}
+    dur = (activity["end_s"] - activity["start_s"]).groupby(activity["activity"]).sum()
+    dur = dur[dur > 0].sort_values(ascending=False)
+    return {str(k): round(float(v), 2) for k, v in dur.items()}
+
+
+def account_activity(recording: Recording, steps: pd.DataFrame) -> None:
+    """Say how much of an inertial recording was running and what was left out.
+
+    The detectors label the recording (``steps.attrs["activity"]``: running, walking, standing,
+    other, gap); only running gives contacts. This stores ``info["activity_s"]`` (seconds per
+    label), ``info["running_s"]`` and ``info["excluded_s"]`` (seconds per excluded label) and
+    adds a warning "FILE: analysed 21:30 of running; excluded 1:10 walking, 0:40 standing".
+    Raises NoRunningError ("no running activity in FILE: found 3:20 walking, 0:40 standing")
+    when fewer than MIN_RUNNING_CONTACTS running contacts were found, so that no empty or
+    garbage run is analysed or stored. Other sources are left alone.
+    """
+    if recording.source != "imu":
+        return
+    seconds = activity_seconds(steps.attrs.get("activity"))
+    if not seconds and len(steps) >= MIN_RUNNING_CONTACTS:
+        return  # a detector that labels no activity: nothing to report
+    running_s = seconds.pop("running", 0.0)
+    info = recording.info
+    info["activity_s"] = {"running": running_s, **seconds}
+    info["running_s"] = running_s
+    info["excluded_s"] = seconds
+    found = [f"{duration(v)} {ACTIVITY_WORDS.get(k, k)}" for k, v in seconds.items() if v >= 0.5]
+    sensor = info.get("sensor")
+    where = f"{recording.path} (sensor {sensor})" if sensor else str(recording.path)
+    if len(steps) < MIN_RUNNING_CONTACTS:
+        if len(steps):
+            found.append(f"{len(steps)} running step(s), too few to analyse")
+        guess = info.get("placement_guess")
+        if guess:
+            found.append(f"read as a {guess['placement']} sensor (guessed; give --placement "
+                         "if that is wrong)")
+        raise NoRunningError(where, found, sensor=sensor)
+    line = activity_line(info)
+    if line and "excluded" in line:
+        recording.warnings.append(f"{where}: {line}")
+
+
 def analyze_recording(recording: Recording, runner: Runner) -> RunAnalysis:
-    """Steps, summary, per-km segments, ranked findings and plan for one run."""
+    """Steps, summary, per-km segments, ranked findings and plan for one run.
+
+    An inertial recording without running in it raises NoRunningError (``account_activity``).
+    """
     steps = detect_steps(recording)
+    account_activity(recording, steps)
     summary = metrics.summarize(recording.records, steps, runner)
     segments = metrics.per_km(recording.records, steps)
     if not len(segments) and len(steps):
@@ -153,9 +220,19 @@ def analyze_file(
         resolve_placement(recording)
         if side is not None:
             recording.info["side"] = side
-    runs = [analyze_recording(rec, runner) for rec in result.recordings]
+    runs, not_running = [], []
+    for rec in result.recordings:
+        try:
+            runs.append(analyze_recording(rec, runner))
+        except NoRunningError as exc:  # one sensor of several may have no running in it
+            not_running.append(exc)
+    if not runs and not_running:
+        raise not_running[0] if len(not_running) == 1 else NoRunningError(
+            str(path), [f"{', '.join(e.found)} (sensor {e.sensor})" for e in not_running])
+    skipped = [*result.skipped,
+               *(f"sensor {e.sensor}: {', '.join(e.found)}" for e in not_running)]
     warnings = list(dict.fromkeys([*result.warnings, *(w for r in runs for w in r.recording.warnings)]))
-    return FileAnalysis(str(path), runs, skipped=result.skipped, warnings=warnings)
+    return FileAnalysis(str(path), runs, skipped=skipped, warnings=warnings)
 
 
 # --------------------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def check_contract(rec: Recording) -> None:
     """What every inertial Recording promises, whatever the file."""
     assert rec.source == "imu" and rec.sport == "running"
     assert list(rec.samples.columns) == list(IMU_COLUMNS)
-    assert all(rec.samples[c].dtype == np.float64 for c in IMU_COLUMNS)
+    assert rec.samples["t_s"].dtype == np.float64  # axes: float32 (half the memory)
+    assert all(rec.samples[c].dtype == np.float32 for c in list(IMU_COLUMNS)[1:])
     assert list(rec.records.columns) == list(RECORD_COLUMNS) and len(rec.records) == 0
     t = rec.samples["t_s"].to_numpy()
     assert t[0] == 0.0
@@ -725,7 +726,11 @@ def test_empty_and_header_only(tmp_path):
 def test_too_large(tmp_path):
     t, acc_g, _ = running(100.0, 20.0)
     path = generic(tmp_path / "big.csv", t, acc_g)
-    expect_unreadable(path, "too large", max_bytes=10_000)
+    # an inertial table over the limit is read in chunks (readers.imu_stream), not refused
+    assert "chunked" in read(path, max_bytes=10_000).recordings[0].info
+    notes = tmp_path / "notes.txt"
+    notes.write_text("dear diary, today I ran far\n" * 1000)
+    expect_unreadable(notes, "too large", max_bytes=10_000)
     table = "time,seconds_elapsed,z,y,x\n" + "0,0,0,0,0\n" * 50_000
     packed = make_zip(tmp_path / "bomb.zip", {"TotalAcceleration.csv": table})
     assert packed.stat().st_size < 20_000

@@ -81,7 +81,8 @@ def read(
     ----------
     path : the file (any of them may be gzipped)
     max_bytes : larger files (on disk, once decompressed, or unpacked from a zip) are refused
-        before reading
+        before reading, except inertial tables: those (and any over ``imu_stream.STREAM_ROWS``
+        rows) are read and analysed in chunks (``readers.imu_stream``)
     acc_units, gyr_units : accelerometer units ("g" / "m/s2") and gyroscope units ("rad/s" /
         "deg/s") of an inertial file; detected from the data when None
     placement : where an inertial sensor was worn (one of model.PLACEMENTS); else the sensor or
@@ -109,6 +110,11 @@ def read(
         from softstep.readers.imu import check_options
 
         check_options(label, **imu_options)
+    from softstep.readers.imu_stream import plan_stream, read_chunked
+
+    stream = plan_stream(path, max_bytes)  # an inertial file too large to read at once
+    if stream is not None:
+        return read_chunked(stream, **imu_options)
     data = load_bytes(path, max_bytes)
     kind = _format(data, path)
     if kind is None:

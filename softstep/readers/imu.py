@@ -61,10 +61,12 @@ What the reader does (every step vectorised; units converted once to IMU_COLUMNS
   samples within 0.5 % of it; ``clipped_mask(samples)`` marks them per sample.
 
 Speed and memory: CSV is parsed by pandas' C parser with ``usecols`` (only the time, sensor and
-axis columns) and float32 axes; statistics (units, jitter) use at most 400 000 evenly spaced
-samples; the output is written once, converting units on the way. One hour at 1 kHz (3.6 M
-rows, 130 MB of CSV) reads in about 1 s and peaks under 600 MiB (2-core sandbox; plain
-``pandas.read_csv`` of the file alone: 0.3 s, 470 MiB).
+axis columns) and float32 axes; Parquet column by column, axes to float32; statistics (units,
+jitter) use at most 400 000 evenly spaced samples; the output is written once, converting units
+on the way, with float32 axes (``t_s`` float64). One hour at 1 kHz (3.6 M rows, 130 MB of CSV)
+reads in about 1 s and peaks under 600 MiB (2-core sandbox; plain ``pandas.read_csv`` of the
+file alone: 0.3 s, 470 MiB). Longer files are read and analysed in chunks by
+``readers.imu_stream`` (``read`` decides), in the memory of one chunk.
 
 >>> t = np.arange(0, 5, 0.01)
 >>> z = 1 + 0.5 * np.sin(2 * np.pi * 2.8 * t)
@@ -217,14 +219,16 @@ def clipped_mask(samples: pd.DataFrame, level_g: float | None = None) -> np.ndar
     n = len(samples)
     if not columns or n == 0:
         return np.zeros(n, dtype=bool)
-    acc = samples[columns].to_numpy(dtype=np.float64)
     if level_g is None:
         level_g = samples.attrs.get("acc_saturation_g") if "acc_saturation_g" in samples.attrs \
-            else detect_saturation(acc)[0]
+            else _saturation([samples[c].to_numpy(np.float64) for c in columns], 1.0)[0]
+    out = np.zeros(n, dtype=bool)
     if level_g is None or not np.isfinite(level_g):
-        return np.zeros(n, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        return np.any(np.abs(acc) >= level_g * (1 - CLIP_BAND), axis=1)
+        return out
+    with np.errstate(invalid="ignore"):  # axis by axis, in float64: no (n, 3) copy
+        for c in columns:
+            out |= np.abs(samples[c].to_numpy(np.float64)) >= level_g * (1 - CLIP_BAND)
+    return out
 
 
 def looks_like_table(data: bytes) -> bool:
@@ -779,26 +783,36 @@ def _read_columns(table, layout, dialect, label, where, file_warnings) -> _Frame
 
 
 def _read_parquet(table, usecols, wanted, sensor, label) -> _Frame:
+    """The ``usecols`` of a Parquet table: axes as float32 (as from CSV), time as stored.
+
+    Column by column, so that only one column is ever held twice (Arrow and NumPy)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    out: dict[str, Any] = {}
+    n = None
     try:
-        arrow = pq.read_table(io.BytesIO(table.data), columns=usecols)
+        source = pq.ParquetFile(io.BytesIO(table.data), pre_buffer=False)
+        for c in usecols:
+            col = source.read(columns=[c]).column(0)
+            n = len(col)
+            if c in wanted:
+                values = col.to_numpy()
+                if values.dtype.kind not in "fiu":
+                    raise UnreadableFileError(label, f"column {c} is not numbers ({col.type})")
+                out[c] = values.astype(np.float32, copy=False)
+            elif c == sensor:
+                out[c] = col.to_pandas().astype("category")
+            else:
+                out[c] = col.to_numpy()
+            del col
+    except UnreadableFileError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any Arrow error is a broken file
         raise UnreadableFileError(label, f"broken Parquet file, cut short? ({exc})") from None
-    out: dict[str, Any] = {}
-    for c in usecols:
-        col = arrow.column(c)
-        if c in wanted:
-            values = col.to_numpy()
-            if values.dtype.kind not in "fiu":
-                raise UnreadableFileError(label, f"column {c} is not numbers ({col.type})")
-            out[c] = values.astype(np.float32) if values.dtype.kind in "iu" else values
-        elif c == sensor:
-            out[c] = col.to_pandas().astype("category")
-        else:
-            out[c] = col.to_numpy()
-    n = arrow.num_rows
-    if n == 0:
+    finally:
+        pa.default_memory_pool().release_unused()  # Arrow's pool keeps freed pages otherwise
+    if not n:
         raise UnreadableFileError(label, "no samples in the Parquet file")
     return _Frame(out, n)
 
@@ -1005,8 +1019,8 @@ def _clean_clock(t: np.ndarray, label: str, what: str, sample_rate_hz: float | N
             problem = (f"{what}no time column" if time_column is None
                        else f"{what}the time column {time_column} holds no values")
             raise UnreadableFileError(
-                label, f"{problem}; give the sample rate (sample_rate_hz) if the samples are "
-                "evenly spaced"
+                label, f"{problem}; give the sample rate (--sample-rate HZ; sample_rate_hz in "
+                "Python) if the samples are evenly spaced"
             )
         return _given_rate_clock(n, sample_rate_hz, info, warn, "no usable time column")
     sel = None
@@ -1022,7 +1036,7 @@ def _clean_clock(t: np.ndarray, label: str, what: str, sample_rate_hz: float | N
             raise UnreadableFileError(
                 label, f"{what}the time column {time_column} holds one value ({t[0]:.6g}) on "
                 f"all {t.size:,} rows, so it gives no sample rate; give the rate "
-                "(sample_rate_hz)"
+                "(--sample-rate HZ; sample_rate_hz in Python)"
             )
         clock = _given_rate_clock(t.size, sample_rate_hz, info, warn,
                                   f"{time_column} holds one value on every row")
@@ -1112,7 +1126,7 @@ def _coarse_clock(t, sel, label, what, sample_rate_hz, time_column, info, warn) 
     else:
         raise UnreadableFileError(
             label, f"{what}the time column {time_column} changes too rarely to give a sample "
-            "rate; give the rate (sample_rate_hz)"
+            "rate; give the rate (--sample-rate HZ; sample_rate_hz in Python)"
         )
     anchor = change[0] if change.size else 0
     t_new = t[anchor] + (np.arange(t.size) - anchor) / rate
@@ -1265,6 +1279,14 @@ def _acc_units(cols: Cols, rate, declared, who, has_gravity, label, what):
         text = (f"{UNIT_TEXT[unit]} ({_as_said(who)})" if declared
                 else "m/s² (assumed: without gravity the units cannot be detected)")
         return TO_G[unit], text, warn
+    share, level = _gravity_share(cols, rate)
+    if share < GRAVITY_SHARE_MIN and not any(0.5 <= level / g <= 2.0 for g in GRAVITY_IN.values()):
+        raise UnreadableFileError(
+            label, f"{what}the acceleration holds no gravity (its mean over "
+            f"{GRAVITY_SHARE_WINDOW_S:g} s is {share:.0%} of its size, not about 100 %): "
+            "linear / user acceleration? softstep needs it with gravity (Sensor Logger: "
+            "TotalAcceleration; phyphox: Acceleration with g)"
+        )
     if declared is not None:
         ratio = m / GRAVITY_IN[declared]
         if not 1 / 3 <= ratio <= 3:
@@ -1272,15 +1294,67 @@ def _acc_units(cols: Cols, rate, declared, who, has_gravity, label, what):
                 if alt != declared and 0.5 <= m / GRAVITY_IN[alt] <= 2.0:
                     raise UnreadableFileError(
                         label, f"{what}{who} {UNIT_TEXT[declared]} but |a| is {m:.1f} — "
-                        f"{UNIT_TEXT[alt]}?"
+                        f"{UNIT_TEXT[alt]}? (gravity reads 1 g = 9.81 m/s²; give --acc-units "
+                        f"{alt} if so)"
                     )
-            warn.append(f"{label}: {what}{described} does not look like gravity in "
-                        f"{UNIT_TEXT[declared]}; kept {UNIT_TEXT[declared]} ({_as_said(who)})")
+            raise UnreadableFileError(label, f"{what}{who} {UNIT_TEXT[declared]} but "
+                                      f"{described} is not gravity in {UNIT_TEXT[declared]} "
+                                      f"({GRAVITY_IN[declared]:g}); {_unit_hint(m)}")
         return TO_G[declared], f"{UNIT_TEXT[declared]} ({_as_said(who)}; {described})", warn
-    if not (0.4 <= m <= 2.5 or 0.4 * G0 <= m <= 2.5 * G0):
-        warn.append(f"{label}: {what}{described} looks like neither g nor m/s² with gravity; "
-                    f"read as {UNIT_TEXT[detected]}")
+    if 0.4 * GRAVITY_IN["mg"] <= m <= 2.5 * GRAVITY_IN["mg"]:
+        detected = "mg"
+    elif not (0.4 <= m <= 2.5 or 0.4 * G0 <= m <= 2.5 * G0):
+        raise UnreadableFileError(label, f"{what}cannot tell the accelerometer units: {described} "
+                                  f"is gravity neither in g (1) nor in m/s² (9.81); "
+                                  f"{_unit_hint(m)}")
     return TO_G[detected], f"{UNIT_TEXT[detected]} (detected from {described})", warn
+
+
+GRAVITY_SHARE_WINDOW_S = 4.0
+# |mean acceleration vector| over GRAVITY_SHARE_WINDOW_S / median |a|: 0.85-1.2 in every real
+# recording of ../shared/data (shoe, ankle, hip, sacrum, running and walking), 0.03-0.11 once
+# a 4-s moving mean (gravity) is removed from them: linear acceleration averages to zero.
+# Violent motion also lowers the share, so a signal is refused only when, besides, its mean
+# vector is not gravity in g, mg or m/s² either (within a factor 2).
+GRAVITY_SHARE_MIN = 0.3
+GRAVITY_SHARE_WINDOWS = 60  # windows measured (evenly spaced): 20 ms for 1 h at 1 kHz
+
+
+def _gravity_share(cols: Cols, rate: float) -> tuple[float, float]:
+    """(share, level): ``level`` is the median over GRAVITY_SHARE_WINDOW_S windows of the
+    |mean acceleration vector| (file units), ``share`` that divided by the median |a|: about 1
+    when the signal includes gravity, near 0 when it does not (NaN for a recording shorter
+    than one window). At most about 2 x GRAVITY_SHARE_WINDOWS evenly spaced windows.
+
+    >>> t = np.arange(0, 20, 0.01); bounce = np.sin(2 * np.pi * 2.8 * t)
+    >>> [round(v, 1) for v in _gravity_share([0 * t, 0 * t, 1 + bounce], 100.0)]
+    [1.0, 1.0]
+    >>> _gravity_share([0 * t, 0 * t, bounce], 100.0)[0] < 0.1
+    True
+    """
+    n = len(next(c for c in cols if c is not None))
+    w = max(4, round(GRAVITY_SHARE_WINDOW_S * rate))
+    n_win = n // w
+    if n_win < 1:
+        return float("nan"), float("nan")
+    starts = np.arange(0, n_win, max(1, n_win // GRAVITY_SHARE_WINDOWS)) * w
+    block = _stack(cols, (starts[:, None] + np.arange(w)).ravel()).reshape(starts.size, w, 3)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.sqrt(np.nansum(np.square(np.nanmean(block, axis=1)), axis=1))
+        size = float(np.nanmedian(np.sqrt(np.nansum(np.square(block), axis=2))))
+        level = float(np.nanmedian(mean))
+        return (level / size if size > 0 else float("nan")), level
+
+
+def _unit_hint(m: float) -> str:
+    """What to do about an acceleration whose median |a| (file units) is not gravity."""
+    if m < 0.4:
+        return ("acceleration without gravity (linear / user acceleration)? softstep needs "
+                "it with gravity")
+    if 2.5 < m < 0.4 * G0:
+        return "give --acc-units g or m/s2"
+    return "other units (ft/s² reads 32.2)? convert the file to g or m/s²"
 
 
 def _as_said(who: str) -> str:
@@ -1402,8 +1476,8 @@ def _recording(sources: list[_Source], name: str, single_sensor: bool, label: st
     info["duration_s"] = round(float(samples["t_s"].iloc[-1]), 3) if len(samples) else 0.0
     info["acc_saturation_g"] = acc_level
     info["acc_clipped_fraction"] = 0.0
+    samples.attrs["acc_saturation_g"] = acc_level  # None: checked, no saturation
     if acc_level is not None:
-        samples.attrs["acc_saturation_g"] = acc_level
         clipped = clipped_mask(samples, acc_level)
         info["acc_saturated_axes"] = ["xyz"[a] for a in acc_axes]
         info["acc_clipped_fraction"] = round(float(clipped.mean()), 6)
@@ -1469,37 +1543,44 @@ def _has_long_gaps(t: np.ndarray) -> bool:
 
 
 def _grid(clock: _Clock, streams) -> pd.DataFrame:
-    """Samples (IMU_COLUMNS, float64) on a uniform grid at the primary clock's rate.
+    """Samples (IMU_COLUMNS: ``t_s`` float64, the axes float32) on a uniform grid at the
+    primary clock's rate.
 
     Streams on the primary clock are copied as recorded when that clock is uniform (times
     ``t0 + i / rate``); everything else is interpolated onto the grid. Units are converted
-    while writing (one pass, no intermediate copies)."""
+    while writing (one pass, no intermediate copies). Float32 keeps 7 significant digits, far
+    finer than any accelerometer or gyroscope resolves, in half the memory."""
     rate, t0 = clock.rate_hz, clock.t[0]
     n = clock.t.size if clock.uniform else int(np.floor((clock.t[-1] - t0) * rate + 1e-9)) + 1
-    out = np.empty((n, len(IMU_COLUMNS)), dtype=np.float64, order="F")
-    out[:, 0] = np.arange(n, dtype=np.float64)
-    out[:, 0] /= rate
-    written = {first + i for first, cols, _, _ in streams for i, c in enumerate(cols)
-               if c is not None}
-    for k in range(1, len(IMU_COLUMNS)):
-        if k not in written:
-            out[:, k] = np.nan
+    t_s = np.arange(n, dtype=np.float64)
+    t_s /= rate
+    columns: dict[str, np.ndarray] = {"t_s": t_s}
+    names = list(IMU_COLUMNS)
     t_grid = None
     for first, cols, scale, own in streams:
         long_gaps = None
         for i, col in enumerate(cols):
             if col is None:
                 continue
-            target = out[:, first + i]
+            target = np.empty(n, dtype=np.float32)
+            columns[names[first + i]] = target
             if own is clock and clock.uniform:
                 np.multiply(col, scale, out=target, casting="unsafe")
                 continue
             if t_grid is None:
-                t_grid = t0 + out[:, 0]
+                t_grid = t0 + t_s
             if long_gaps is None:
                 long_gaps = _has_long_gaps(own.t)
-            np.multiply(_interp(t_grid, own.t, col, long_gaps), scale, out=target)
-    return pd.DataFrame(out, columns=list(IMU_COLUMNS), copy=False)
+            np.multiply(_interp(t_grid, own.t, col, long_gaps), scale, out=target,
+                        casting="unsafe")
+    empty = None
+    for name in names[1:]:
+        if name not in columns:
+            if empty is None:
+                empty = np.full(n, np.nan, dtype=np.float32)
+                empty.flags.writeable = False  # shared by every absent axis
+            columns[name] = empty
+    return pd.DataFrame({name: columns[name] for name in names}, copy=False)
 
 
 def _placement(given: str | None, name: str, stem: str, single: bool) -> tuple[str | None, str]:

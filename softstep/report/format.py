@@ -234,3 +234,53 @@ def segment_cells(segments) -> tuple[list[str], list[list[str]]]:
                 cells.append(number(name, value))
         rows.append(cells)
     return names, rows
+
+# activity labels of the inertial detectors, as the reports say them
+ACTIVITY_WORDS = {"other": "other movement", "gap": "without data"}
+EXCLUDED_MIN_S = 2.0  # shorter exclusions (a recording's last part-window) go unmentioned
+
+
+def sensor_line(recording) -> str | None:
+    """Which inertial sensor a run comes from and where it was worn, for the report header.
+
+    >>> from softstep.model import Recording, empty_records
+    >>> rec = Recording(source="imu", sport="running", records=empty_records(),
+    ...                 placement="sacrum", sample_rate_hz=100.0, info={"sensor": "left_hip",
+    ...                 "placement_guess": {"placement": "sacrum", "confidence": 0.8}})
+    >>> sensor_line(rec)
+    'sensor left_hip · placement sacrum (guessed, 80 %) · 100 Hz'
+    """
+    if recording.source != "imu":
+        return None
+    info = recording.info or {}
+    guess = info.get("placement_guess")
+    if guess and guess.get("placement") == recording.placement:
+        how = f"guessed, {100 * float(guess.get('confidence') or 0):.0f} %"
+    else:
+        how = info.get("placement_source") or ""
+    bits = []
+    if info.get("sensor"):
+        bits.append(f"sensor {info['sensor']}")
+    placement = recording.placement or "unknown"
+    bits.append(f"placement {placement}" + (f" ({how})" if how else ""))
+    if info.get("side") in ("L", "R"):
+        limb = placement in ("shank", "foot")
+        bits.append(("left " if info["side"] == "L" else "right ") + ("leg" if limb else "side"))
+    if recording.sample_rate_hz:
+        bits.append(f"{recording.sample_rate_hz:.0f} Hz")
+    return " · ".join(bits)
+
+
+def activity_line(info: dict | None) -> str | None:
+    """How much running was analysed and what was left out (``pipeline.account_activity``).
+
+    >>> activity_line({"running_s": 1290.0, "excluded_s": {"walking": 70.0, "standing": 40.0}})
+    'analysed 21:30 of running; excluded 1:10 walking, 0:40 standing'
+    """
+    if not info or info.get("running_s") is None:
+        return None
+    excluded = [f"{duration(v)} {ACTIVITY_WORDS.get(k, k)}"
+                for k, v in (info.get("excluded_s") or {}).items()
+                if _finite(v) and v >= EXCLUDED_MIN_S]
+    line = f"analysed {duration(info['running_s'])} of running"
+    return line + (f"; excluded {', '.join(excluded)}" if excluded else "")

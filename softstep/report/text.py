@@ -49,6 +49,12 @@ def _header(run: RunAnalysis) -> Text:
         bits.append(f"run {run.run_id}")
     head = Text(f"\n{rec.path or 'run'}", style="bold")
     head.append(f"  ({' · '.join(bits)})", style="dim")
+    sensor = fmt.sensor_line(rec)  # an inertial run: which sensor, where it was worn
+    if sensor:
+        head.append(f"\n{sensor}", style="bold cyan")
+    activity = fmt.activity_line(rec.info)
+    if activity:
+        head.append(f"\n{activity[0].upper()}{activity[1:]}", style="dim")
     return head
 
 

@@ -154,15 +154,19 @@ def detect_shank(
     sample_rate_hz: float,
     clipped: np.ndarray | None = None,
     side: str | None = None,
+    gravity_axis: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Contacts of the foot under a shank / ankle sensor while running (STEP_COLUMNS).
 
     ``samples`` has IMU_COLUMNS on a uniform grid (acceleration in g including gravity, angular
     velocity in rad/s; any column may be all NaN). ``clipped``: optional boolean mask, one per
     sample (or samples x axes), True where the accelerometer saturated. ``side``: "L" / "R" if
-    known. The activity segments are in ``result.attrs["activity"]``.
+    known. The activity segments are in ``result.attrs["activity"]``. ``gravity_axis``: the
+    unit vector of the mean specific force at rest in device axes (the shank's axial axis);
+    None measures it from ``samples`` (a file read in chunks passes the whole file's).
     """
-    steps, activity, extra = _detect(samples, sample_rate_hz, clipped, side, "shank")
+    steps, activity, extra = _detect(samples, sample_rate_hz, clipped, side, "shank",
+                                     gravity_axis)
     steps.attrs.update({"placement": "shank", "activity": activity, **extra})
     return steps
 
@@ -205,7 +209,7 @@ def _empty() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     )
 
 
-def _detect(samples, fs, clipped, side, placement):
+def _detect(samples, fs, clipped, side, placement, gravity_axis=None):
     fs = float(fs)
     if samples is None or len(samples) < int(3 * fs) or not fs > 0:
         return _empty()
@@ -284,7 +288,7 @@ def _detect(samples, fs, clipped, side, placement):
     if acc is not None:
         impact_signal = amag
         if placement == "shank":
-            axis = _gravity_axis(acc, still, fs)
+            axis = _gravity_axis(acc, still, fs) if gravity_axis is None else gravity_axis
             impact_signal = acc @ axis
         sat = _saturation_mask(samples, acc, clipped)
         onset = ick
@@ -302,7 +306,7 @@ def _detect(samples, fs, clipped, side, placement):
         table["strike_class"] = pd.array(cls, dtype="string")
         extra["strike_cross_check"] = check
     if pitch is not None and placement == "shank" and acc is not None:
-        table["shank_angle_deg"] = _shank_angle(pitch, gyr, acc, ic, fs, k, still)
+        table["shank_angle_deg"] = _shank_angle(pitch, gyr, acc, ic, fs, k, still, gravity_axis)
 
     return conform(table, STEP_COLUMNS), activity, extra
 
@@ -644,7 +648,7 @@ def _strike(w, gyr, ic, tc, fs, k, amag, acc):
     return angle, cls, check
 
 
-def _shank_angle(w, gyr, acc, ic, fs, k, still):
+def _shank_angle(w, gyr, acc, ic, fs, k, still, gravity_axis=None):
     """Shank angle at IC relative to quiet standing (deg, + = ankle ahead of knee): integrated
     sagittal angular velocity, de-drifted per stride, offset so that the stride's mean
     acceleration in the world frame points straight up (gravity). The standing direction of
@@ -657,7 +661,7 @@ def _shank_angle(w, gyr, acc, ic, fs, k, still):
     u_p = vecs[:, -1]  # the pitch axis, signed like w (swing positive)
     if np.corrcoef(gyr[moving] @ u_p, w[moving])[0, 1] < 0:
         u_p = -u_p
-    g = _gravity_axis(acc, still, fs)
+    g = _gravity_axis(acc, still, fs) if gravity_axis is None else gravity_axis
     u_a = g - (g @ u_p) * u_p
     u_a /= np.linalg.norm(u_a)
     u_f = np.cross(u_a, u_p)

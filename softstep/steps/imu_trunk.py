@@ -67,8 +67,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, find_peaks, sosfiltfilt
+from scipy.fft import irfft, next_fast_len, rfft
+from scipy.signal import butter, find_peaks, peak_prominences, sosfiltfilt
 
 from softstep.model import STEP_COLUMNS, conform
 
@@ -79,6 +79,7 @@ GRAVITY_WINDOW_S = 4.0  # moving mean that estimates the direction of gravity
 SIGNAL_LOWPASS_HZ = 20.0  # contact timing signal (the sacral data set was filtered at 20 Hz)
 HUMP_LOWPASS_HZ = 5.0  # one smooth hump per step
 MIN_DURATION_S = 1.0  # shorter inputs give an empty table
+PREPARE_BLOCK = 65_536  # samples per block of the gravity projection (fits the CPU cache)
 
 # Activity labels (per window). Walk-run transition ~135-140 steps/min (SCIENCE.md §6), so
 # running starts at 2.2 Hz. The top is 4.5 Hz, not 3.7: the force-plate runner of the sacral set
@@ -141,11 +142,30 @@ def _lowpass(x: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.n
     return sosfiltfilt(sos, x, axis=0, padlen=padlen)
 
 
-def _moving_mean(x: np.ndarray, weight: np.ndarray, size: int) -> np.ndarray:
-    """Centred moving mean of ``x`` (n, k) over ``size`` samples counting only weight==1 rows."""
-    num = uniform_filter1d(x * weight[:, None], size, axis=0, mode="constant")
-    den = uniform_filter1d(weight.astype(float), size, mode="constant")
-    return num / np.maximum(den, 1e-12)[:, None]
+def _moving_sum(x: np.ndarray, size: int) -> np.ndarray:
+    """Sum of ``x`` over ``size`` samples around each sample, zeros outside (float64).
+
+    The window of sample i is x[i - size // 2 : i - size // 2 + size], the alignment of
+    ``scipy.ndimage.uniform_filter1d(mode="constant")`` (times ``size``); one cumulative sum,
+    O(n) whatever the window.
+
+    >>> _moving_sum(np.array([1.0, 2.0, 3.0, 4.0]), 2).tolist()
+    [1.0, 3.0, 5.0, 7.0]
+    """
+    n = len(x)
+    csum = _window_cumsum(x, size)
+    return csum[size : size + n] - csum[:n]
+
+
+def _window_cumsum(x: np.ndarray, size: int) -> np.ndarray:
+    """Cumulative sum of ``x`` padded for ``_moving_sum``: its window sum at sample i is
+    ``csum[i + size] - csum[i]`` (n + size + 1 values, float64)."""
+    n = len(x)
+    half = size // 2
+    csum = np.zeros(n + size + 1)
+    np.cumsum(x, out=csum[half + 1 : half + 1 + n])
+    csum[half + 1 + n :] = csum[half + n]
+    return csum
 
 
 @dataclass
@@ -153,7 +173,6 @@ class _Prepared:
     fs: float
     t: np.ndarray  # s
     valid: np.ndarray  # bool per sample: every present axis finite
-    acc: np.ndarray  # (n, 3) g, NaN filled by interpolation, absent axes 0
     resultant: np.ndarray  # g, unfiltered, present axes
     vert_raw: np.ndarray  # g, unfiltered projection on gravity
     vert: np.ndarray  # g, SIGNAL_LOWPASS_HZ
@@ -165,37 +184,59 @@ def _prepare(samples: pd.DataFrame, fs: float) -> _Prepared | None:
     present = [c for c in ACC if c in samples and samples[c].notna().any()]
     if not present or n < max(int(MIN_DURATION_S * fs), 16):
         return None
-    raw = np.zeros((n, 3))
+    cols: list[np.ndarray | None] = [None, None, None]  # float64 per axis, None when absent
     valid = np.ones(n, bool)
     idx = np.arange(n)
     for j, c in enumerate(ACC):
         if c not in present:
             continue
-        col = samples[c].to_numpy(float)
+        col = samples[c].to_numpy(np.float64)
         ok = np.isfinite(col)
-        valid &= ok
-        raw[:, j] = col if ok.all() else np.interp(idx, idx[ok], col[ok])
+        if ok.all():
+            cols[j] = col
+        else:
+            valid &= ok
+            cols[j] = np.interp(idx, idx[ok], col[ok])
     if valid.sum() < max(int(MIN_DURATION_S * fs), 16):
         return None
     t = samples["t_s"].to_numpy(float) if "t_s" in samples else idx / fs
-    gravity = _moving_mean(raw, valid, max(3, int(GRAVITY_WINDOW_S * fs)))
-    norm = np.linalg.norm(gravity, axis=1)
-    up = gravity / np.maximum(norm, 1e-9)[:, None]
-    vert_raw = np.einsum("ij,ij->i", raw, up)
-    resultant = np.linalg.norm(raw, axis=1)
+    # gravity: moving mean of each axis over the valid samples; vertical: the projection on its
+    # direction. Only the direction counts, so the window sums serve as well as the means
+    # (the count of valid samples cancels). An absent axis adds nothing. Computed in blocks
+    # that stay in the CPU cache, with no (n, 3) temporaries.
+    size = max(3, int(GRAVITY_WINDOW_S * fs))
+    all_valid = bool(valid.all())
+    present_cols = [c for c in cols if c is not None]
+    sums = [_window_cumsum(c if all_valid else c * valid, size) for c in present_cols]
+    vert_raw = np.empty(n)
+    resultant = np.empty(n)
+    for lo in range(0, n, PREPARE_BLOCK):
+        hi = min(n, lo + PREPARE_BLOCK)
+        proj = norm = sq = 0.0
+        for c, csum in zip(present_cols, sums, strict=True):
+            g = csum[lo + size : hi + size] - csum[lo:hi]
+            part = c[lo:hi]
+            proj = proj + part * g
+            norm = norm + g * g
+            sq = sq + part * part
+        vert_raw[lo:hi] = proj / np.maximum(np.sqrt(norm), 1e-300)
+        resultant[lo:hi] = np.sqrt(sq)
+    del sums, cols, present_cols
     vert = _lowpass(vert_raw, fs, SIGNAL_LOWPASS_HZ)
     hump = _lowpass(vert_raw, fs, HUMP_LOWPASS_HZ)
-    return _Prepared(fs, t, valid, raw, resultant, vert_raw, vert, hump)
+    return _Prepared(fs, t, valid, resultant, vert_raw, vert, hump)
 
 
 # --------------------------------------------------------------------------------------------
 # Activity: running vs walking vs standing, per window
-def _window_autocorr(x: np.ndarray, valid: np.ndarray, fs: float, window_s: float):
+def _window_autocorr(x: np.ndarray, valid: np.ndarray, fs: float, window_s: float,
+                     max_lag_s: float = 1.0):
     """Per window: (valid share, sd, p2.5-p97.5 range, autocorrelation (k, lags)).
 
     The autocorrelation is taken over the window +- CONTEXT_S (zero-padded, local mean removed,
     gaps zeroed), normalised by lag 0 and by the overlap, so a periodic signal reads ~1 at its
-    period.
+    period. Lags 0 to ``max_lag_s`` (+ 2 samples, for peak refinement) are returned; the FFT is
+    only as long as those lags need (no wrap-around below them).
     """
     n = len(x)
     w = max(1, round(window_s * fs))
@@ -209,24 +250,37 @@ def _window_autocorr(x: np.ndarray, valid: np.ndarray, fs: float, window_s: floa
     with warnings.catch_warnings():  # all-NaN windows (gaps) give NaN quietly
         warnings.simplefilter("ignore", RuntimeWarning)
         sd = np.nanstd(win, axis=1)
-        lo, hi = np.nanpercentile(win, [2.5, 97.5], axis=1)
+        lo, hi = _row_percentiles(win, (2.5, 97.5))
     # in batches of windows to bound memory on long recordings
     length = w + 2 * c
     vpad = np.concatenate([np.zeros(c, bool), valid, np.zeros(pad + c, bool)])
     xpad = np.concatenate([np.zeros(c), np.where(valid, x, 0.0), np.zeros(pad + c)])
     xs = np.lib.stride_tricks.sliding_window_view(xpad, length)[::w][:k]
     vs = np.lib.stride_tricks.sliding_window_view(vpad, length)[::w][:k]
-    overlap = np.maximum((length - np.arange(length)) / length, 0.25)
-    ac = np.empty((k, length))
+    lags = min(length, int(max_lag_s * fs) + 3)
+    nfft = next_fast_len(length + lags)
+    overlap = np.maximum((length - np.arange(lags)) / length, 0.25)
+    ac = np.empty((k, lags))
     for b in range(0, k, 256):
         ctx = xs[b : b + 256].copy()
         ok = vs[b : b + 256]
         mean = (ctx * ok).sum(axis=1, keepdims=True) / np.maximum(ok.sum(axis=1, keepdims=True), 1)
         ctx = (ctx - mean) * ok
-        spec = np.fft.rfft(ctx, 2 * length, axis=1)
-        part = np.fft.irfft(spec * np.conj(spec), axis=1)[:, :length]
+        spec = rfft(ctx, nfft, axis=1, workers=-1)  # all cores: the FFTs are half the work
+        part = irfft(spec * np.conj(spec), nfft, axis=1, workers=-1)[:, :lags]
         ac[b : b + 256] = part / np.maximum(part[:, :1], 1e-12) / overlap
     return share, sd, hi - lo, ac
+
+
+def _row_percentiles(win: np.ndarray, q: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nanpercentile(win, q, axis=1)``, vectorised over the rows without NaN (most)."""
+    full = ~np.isnan(win).any(axis=1)
+    out = np.full((len(q), len(win)), np.nan)
+    if full.any():
+        out[:, full] = np.percentile(win[full], q, axis=1)
+    if not full.all():
+        out[:, ~full] = np.nanpercentile(win[~full], q, axis=1)
+    return out[0], out[1]
 
 
 def _local_peaks(ac: np.ndarray) -> np.ndarray:
@@ -281,7 +335,7 @@ def _window_features(
     The frequency is 1 / the autocorrelation lag in ``lags_s``: the first clear local maximum
     (``first_peak``) or the highest one.
     """
-    share, sd, rng, ac = _window_autocorr(x, valid, fs, window_s)
+    share, sd, rng, ac = _window_autocorr(x, valid, fs, window_s, max_lag_s=lags_s[1])
     hz, periodicity = _pick_lag(ac, fs, lags_s, first_peak)
     return share, sd, rng, hz, periodicity
 
@@ -314,7 +368,8 @@ def _stride_rhythm(ac: np.ndarray, fs: float):
 
 def _label_windows(prep: _Prepared, window_s: float) -> pd.DataFrame:
     fs = prep.fs
-    share, sd, rng, ac = _window_autocorr(prep.vert, prep.valid, fs, window_s)
+    max_lag_s = max(1.0, 2.0 / RUN_STEP_HZ[0])  # step lags 0.2-1 s, stride lags to 2 / 2.2 Hz
+    share, sd, rng, ac = _window_autocorr(prep.vert, prep.valid, fs, window_s, max_lag_s)
     step_hz, periodicity = _pick_lag(ac, fs, (0.2, 1.0), first_peak=True)
     stride_step_hz, stride_p, half_p = _stride_rhythm(ac, fs)
     k = len(share)
@@ -415,7 +470,8 @@ def running_mask(
     if prep is None:
         return np.zeros(n, bool)
     windows = _label_windows(prep, window_s)
-    return _sample_labels(windows, n, sample_rate_hz, window_s) == "running"
+    w = max(1, round(window_s * sample_rate_hz))
+    return np.repeat((windows["activity"] == "running").to_numpy(), w)[:n]
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,6 +506,26 @@ def _last_below(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: np.ndarray
     return np.where(has & (lo + last < hi), out, np.nan)
 
 
+def _humps(hump: np.ndarray, distance: int, period_s: float, fs: float) -> np.ndarray:
+    """Mid-stance humps: ``find_peaks(hump, height=HUMP_MIN_G, prominence=
+    HUMP_MIN_PROMINENCE_G, distance=distance)``, the same peaks, faster on long recordings.
+
+    find_peaks measures each prominence out to the nearest higher sample, which on a long, even
+    run can be minutes away for every high hump. A prominence measured within a window is never
+    larger than the full one, so the peaks that pass within 10 step periods pass; only those
+    that do not are measured again over the whole signal.
+    """
+    peaks, _ = find_peaks(hump, height=HUMP_MIN_G, distance=distance)
+    if len(peaks) == 0:
+        return peaks
+    wlen = 2 * int(10 * period_s * fs) + 1
+    prom = peak_prominences(hump, peaks, wlen=wlen)[0]
+    unsure = prom < HUMP_MIN_PROMINENCE_G
+    if unsure.any():
+        prom[unsure] = peak_prominences(hump, peaks[unsure])[0]
+    return peaks[prom >= HUMP_MIN_PROMINENCE_G]
+
+
 @dataclass
 class _Contacts:
     ic: np.ndarray  # fractional sample index
@@ -465,9 +541,7 @@ def _find_contacts(
     x, hump = prep.vert, prep.hump
     n = len(x)
     distance = max(1, int(0.6 * period_s * fs))
-    humps, _ = find_peaks(
-        hump, height=HUMP_MIN_G, prominence=HUMP_MIN_PROMINENCE_G, distance=distance
-    )
+    humps = _humps(hump, distance, period_s, fs)
     humps = humps[running[humps]]
     if len(humps) == 0:
         return _Contacts(np.zeros(0), np.zeros(0), np.zeros(0, int), np.zeros(0, bool))
@@ -549,10 +623,15 @@ def _window_max(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray
 
 
 def _any_in(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    cs = np.concatenate([[0], np.cumsum(mask.astype(int))])
+    """Per k: any of mask[a[k] : b[k] + 1] (clipped to the array) is True.
+
+    >>> _any_in(np.array([0, 0, 1, 0], bool), np.array([0, 3]), np.array([1, 5])).tolist()
+    [False, False]
+    """
+    hits = np.flatnonzero(mask)  # few: gaps, clipping, non-running stretches
     a = np.clip(a, 0, len(mask))
     b = np.clip(b + 1, 0, len(mask))
-    return (cs[b] - cs[a]) > 0
+    return np.searchsorted(hits, b, side="left") > np.searchsorted(hits, a, side="left")
 
 
 def detect_trunk(
@@ -571,6 +650,7 @@ def detect_trunk(
     Only running windows give contacts (``activity_windows``). Columns filled: t_s, to_s,
     confidence, step_s, cadence_spm, contact_s, flight_s, impact_g, impact_clipped,
     loading_rate_g_per_s, peak_force_bw, vertical_oscillation_cm. ``side`` stays unknown.
+    ``attrs["activity"]`` holds the windows' start_s, end_s and activity (``activity_windows``).
     """
     if placement not in TRUNK_PLACEMENTS:
         raise ValueError(f"detect_trunk: placement {placement!r} is not one of {TRUNK_PLACEMENTS}")
@@ -580,15 +660,15 @@ def detect_trunk(
         return conform(pd.DataFrame(), STEP_COLUMNS)
     n = len(prep.vert)
     windows = _label_windows(prep, window_s)
-    labels = _sample_labels(windows, n, fs, window_s)
-    running = (labels == "running") & prep.valid
+    w = max(1, round(window_s * fs))
+    running = np.repeat((windows["activity"] == "running").to_numpy(), w)[:n] & prep.valid
     run_windows = windows["activity"] == "running"
     if not running.any() or not run_windows.any():
-        return conform(pd.DataFrame(), STEP_COLUMNS)
+        return _with_activity(conform(pd.DataFrame(), STEP_COLUMNS), windows)
     period_s = float(np.median(1.0 / windows.loc[run_windows, "step_hz"]))
     c = _find_contacts(prep, running, period_s, params)
     if len(c.ic) == 0:
-        return conform(pd.DataFrame(), STEP_COLUMNS)
+        return _with_activity(conform(pd.DataFrame(), STEP_COLUMNS), windows)
 
     # drop contacts that touch a gap or leave the running windows
     ic_i = np.clip(np.floor(c.ic).astype(int), 0, n - 1)
@@ -600,7 +680,7 @@ def detect_trunk(
     fallback = c.fallback[keep]
     ic_i, end_i = ic_i[keep], end_i[keep]
     if len(ic) == 0:
-        return conform(pd.DataFrame(), STEP_COLUMNS)
+        return _with_activity(conform(pd.DataFrame(), STEP_COLUMNS), windows)
 
     t0 = prep.t[0]
     t_ic = t0 + ic / fs
@@ -669,12 +749,25 @@ def detect_trunk(
             "vertical_oscillation_cm": vo,
         }
     )
-    return conform(table, STEP_COLUMNS)
+    return _with_activity(conform(table, STEP_COLUMNS), windows)
+
+
+def _with_activity(steps: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """``steps`` with ``attrs["activity"]``: the windows' start_s, end_s and activity (the
+    same first columns as imu_limb's segments), so the pipeline can report what was excluded."""
+    steps.attrs["activity"] = windows[["start_s", "end_s", "activity"]].copy()
+    return steps
 
 
 # --------------------------------------------------------------------------------------------
 WRIST_STRIDE_S = (0.44, 1.0)  # arm-swing period = stride: 1-2.3 strides/s
 WRIST_MIN_RANGE_G = 0.6  # p2.5-p97.5 of |a|: running arm swing (own limit, not validated)
+# The arm rides on a trunk that peaks at 2-3 g in every stance (force 2-3 BW; the hip sensor of
+# ../shared/data/ankle_hip_outdoor_run: window p97.5 of |a| 3.6 g median while running), so a
+# running window's p97.5 of |a| reaches 2 g. Smooth rhythms without stance peaks stay under it:
+# pedalling (a thigh or pocket sensor: 1.5 g, a shank: 1.8 g at 84 rpm), walking, arm
+# gestures. Own limit, not validated on wrist data.
+WRIST_MIN_PEAK_G = 2.0
 
 
 def detect_wrist(
@@ -685,35 +778,50 @@ def detect_wrist(
     The arm swings once per stride, so the stride period is the autocorrelation lag of the
     acceleration magnitude in WRIST_STRIDE_S, measured per window (+- CONTEXT_S), and the step
     period is half of it. Steps are placed by accumulating that step frequency over the running
-    windows (step frequency 2.2-4.5 Hz, periodicity >= 0.4, |a| range >= WRIST_MIN_RANGE_G): the
+    windows (step frequency 2.2-4.5 Hz, periodicity >= 0.4, |a| range >= WRIST_MIN_RANGE_G and
+    p97.5 of |a| >= WRIST_MIN_PEAK_G: the stance peaks the arm rides on): the
     times mark the rhythm, not foot contacts, which the wrist cannot time (contact, impact and
     force stay NaN: not validated from the wrist, SCIENCE.md §1, §5). ``confidence`` is the
-    window's periodicity.
+    window's periodicity. ``attrs["activity"]`` labels each window (running; walking: an
+    arm-swing rhythm of 1-4.5 steps/s without the running rules; standing: sd of |a| under
+    STILL_SD_G; other; gap).
     """
     fs = float(sample_rate_hz)
     prep = _prepare(samples, fs)
     if prep is None:
         return conform(pd.DataFrame(), STEP_COLUMNS)
     mag = _lowpass(prep.resultant, fs, SIGNAL_LOWPASS_HZ)
-    share, _sd, rng, stride_hz, periodicity = _window_features(
+    share, sd, rng, stride_hz, periodicity = _window_features(
         mag, prep.valid, fs, window_s, lags_s=WRIST_STRIDE_S, first_peak=False
     )
     step_hz = 2.0 * stride_hz
+    n = len(mag)
+    w = max(1, round(window_s * fs))
+    win = np.concatenate([np.where(prep.valid, mag, np.nan), np.full(len(share) * w - n, np.nan)])
+    _, top = _row_percentiles(win.reshape(len(share), w), (2.5, 97.5))
     running = (
         (share >= 0.5)
         & (step_hz >= RUN_STEP_HZ[0])
         & (step_hz <= RUN_STEP_HZ[1])
         & (periodicity >= MIN_PERIODICITY)
         & (rng >= WRIST_MIN_RANGE_G)
+        & (top >= WRIST_MIN_PEAK_G)
     )
-    n = len(mag)
-    w = max(1, round(window_s * fs))
+    walking = (step_hz >= WALK_STEP_HZ[0]) & (step_hz <= RUN_STEP_HZ[1]) & (
+        periodicity >= MIN_PERIODICITY * 0.75)
+    start = np.arange(len(share)) * w
+    windows = pd.DataFrame({
+        "start_s": prep.t[0] + start / fs,
+        "end_s": prep.t[0] + np.minimum(start + w, n) / fs,
+        "activity": np.select([share < 0.5, sd < STILL_SD_G, running, walking],
+                              ["gap", "standing", "running", "walking"], default="other"),
+    })
     per_sample_hz = np.repeat(np.where(running, step_hz, 0.0), w)[:n] * prep.valid
     conf_sample = np.repeat(periodicity, w)[:n]
     phase = np.cumsum(per_sample_hz) / fs  # steps since the start
     idx = np.flatnonzero(np.diff(np.floor(phase)) > 0) + 1
     if len(idx) == 0:
-        return conform(pd.DataFrame(), STEP_COLUMNS)
+        return _with_activity(conform(pd.DataFrame(), STEP_COLUMNS), windows)
     hz = per_sample_hz[idx]
     # sub-sample time at which the accumulated phase reaches the next whole step
     t = prep.t[idx - 1] + (np.floor(phase[idx]) - phase[idx - 1]) / np.maximum(hz, 1e-9)
@@ -728,4 +836,4 @@ def detect_wrist(
             "cadence_spm": 60.0 / step_s,
         }
     )
-    return conform(table, STEP_COLUMNS)
+    return _with_activity(conform(table, STEP_COLUMNS), windows)
