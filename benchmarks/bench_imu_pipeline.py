@@ -42,11 +42,14 @@ mode, path = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 if mode == "baseline":
     import pandas as pd
+    import_s = time.perf_counter() - t0
     frame = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
     n = len(frame)
 else:
+    import scipy.signal  # the detectors' one heavy import (it pulls in scipy.stats)
     from softstep.model import Runner
     from softstep.pipeline import analyze_file
+    import_s = time.perf_counter() - t0
     if mode == "forced":
         from softstep.readers import imu_stream
         imu_stream.STREAM_ROWS = imu_stream.SMALL_BYTES = 0
@@ -59,7 +62,7 @@ try:  # this program's own peak (ru_maxrss would include the parent's pages at t
     peak_kib = int(status.split("VmHWM:")[1].split()[0])
 except (OSError, IndexError):
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"s": elapsed, "n": n, "rss_mib": peak_kib / 1024}))
+print(json.dumps({"s": elapsed, "import_s": import_s, "n": n, "rss_mib": peak_kib / 1024}))
 """
 
 
@@ -117,7 +120,9 @@ def main() -> None:
             build_recording(args.long_hours, args.rate).to_parquet(long_path, index=False)
             print(f"long file: {args.long_hours:g} h, Parquet "
                   f"{long_path.stat().st_size / 2**20:.0f} MiB (not timed)")
-        print(f"{'file':9s} {'mode':10s} {'baseline read s':>15s} {'softstep s':>10s} "
+        print("times: whole fresh process, file to plan; in brackets the imports in it "
+              "(pandas; softstep adds scipy.signal)")
+        print(f"{'file':9s} {'mode':10s} {'baseline read s':>15s} {'softstep s':>16s} "
               f"{'ratio':>6s} {'baseline RSS MiB':>16s} {'softstep RSS MiB':>16s} {'steps':>7s}")
         runs = [(parquet, "softstep"), (csv, "softstep"), (csv, "forced")]
         if long_path is not None:
@@ -130,7 +135,8 @@ def main() -> None:
             base = bases[path]
             ours = min((run_child(mode, path) for _ in range(args.repeat)), key=lambda r: r["s"])
             label = f"{path.suffix[1:]}{' (long)' if path == long_path else ''}"
-            print(f"{label:9s} {mode:10s} {base['s']:15.2f} {ours['s']:10.2f} "
+            print(f"{label:9s} {mode:10s} {base['s']:8.2f} ({base['import_s']:.2f}) "
+                  f"{ours['s']:9.2f} ({ours['import_s']:.2f}) "
                   f"{ours['s'] / base['s']:6.2f} {base['rss_mib']:16.0f} {ours['rss_mib']:16.0f} "
                   f"{ours['n']:7d}")
             counts[(path, mode)] = ours["n"]

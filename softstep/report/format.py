@@ -268,6 +268,15 @@ def sensor_line(recording) -> str | None:
         bits.append(("left " if info["side"] == "L" else "right ") + ("leg" if limb else "side"))
     if recording.sample_rate_hz:
         bits.append(f"{recording.sample_rate_hz:.0f} Hz")
+    for key, name in (("acc_units", "acc"), ("gyr_units", "gyro")):
+        units = str(info.get(key) or "")
+        if units:  # e.g. "m/s² (detected from a median |a| of 9.92 ...)" -> "acc m/s² (detected)"
+            how = " (detected)" if "detected" in units else ""
+            bits.append(f"{name} {units.split(' (')[0]}{how}")
+    if info.get("gaps"):
+        bits.append(f"{info['gaps']} gaps in the clock")
+    if _finite(info.get("jitter_p95_ms")) and info["jitter_p95_ms"] >= 0.5:
+        bits.append(f"clock jitter {info['jitter_p95_ms']:.1f} ms (p95)")
     return " · ".join(bits)
 
 
