@@ -198,7 +198,10 @@ def at_most(samples: pd.DataFrame, fs: float, clipped: np.ndarray | None = None,
     if q < 2:
         return samples, fs, clipped
     n = len(samples) // q * q
-    blocks = {c: samples[c].to_numpy()[:n].reshape(-1, q).mean(axis=1) for c in samples.columns}
+    def block_mean(x: np.ndarray) -> np.ndarray:  # strided slices: faster than reshape().mean
+        return sum(x[k:n:q] for k in range(1, q)) / q + x[0:n:q] / q
+
+    blocks = {c: block_mean(samples[c].to_numpy()) for c in samples.columns}
     if clipped is not None:
         clipped = np.asarray(clipped)[:n]
         clipped = clipped.reshape(n // q, q, *clipped.shape[1:]).any(axis=1)
