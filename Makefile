@@ -32,6 +32,7 @@ test: install-test system-deps
 
 bench: install
 	$(BIN)/python benchmarks/bench_fit_pipeline.py
+	$(BIN)/python benchmarks/bench_imu_pipeline.py
 
 clean:
 	rm -rf $(VENV) test-artifacts softstep-demo.html
