@@ -746,6 +746,7 @@ PER_MINUTE_COLUMNS = [
     "peak_force_bw",
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
+    "loudness_db",
     "stride_cv_pct",
     "contact_lr_diff_pct",
     "impact_lr_diff_pct",
@@ -758,6 +759,7 @@ _PER_MINUTE_MEANS = (
     "peak_force_bw",
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
+    "loudness_db",  # audio: footfall loudness, dB re the run's median footfall
 )
 
 

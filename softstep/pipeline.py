@@ -87,6 +87,13 @@ def _force_contacts(recording: Recording) -> pd.DataFrame:
     )
 
 
+def _audio_footfalls(recording: Recording) -> pd.DataFrame:
+    """Sound of running (readers.audio envelope): rhythm-guided footfall detection."""
+    from softstep.steps.audio import detect_recording
+
+    return detect_recording(recording)
+
+
 TRUNK_PLACEMENTS = ("sacrum", "waist", "pocket")
 
 # The step table: which detector turns a source's Recording into Steps (one row per contact).
@@ -97,6 +104,7 @@ DETECTORS: dict[str, Detector] = {
     "gpx": _no_contacts,
     "imu": _imu_contacts,
     "forceplate": _force_contacts,
+    "audio": _audio_footfalls,
 }
 
 

@@ -40,6 +40,10 @@ def _format_from_suffix(path: Path) -> str | None:
         return None
     if suffixes[-1] in IMU_SUFFIXES:
         return "imu"
+    from softstep.readers.audio import AUDIO_SUFFIXES
+
+    if suffixes[-1] in AUDIO_SUFFIXES:
+        return "audio"
     return SUFFIXES.get(suffixes[-1])
 
 
@@ -50,6 +54,10 @@ def _format(data: bytes, path: Path) -> str | None:
     kind = sniff(data)
     if kind is not None:
         return kind
+    from softstep.readers.audio import audio_kind
+
+    if audio_kind(data[:64]) is not None:  # sound / video containers, before any table sniffing
+        return "audio"
     from softstep.readers.forceplate import is_force_csv, is_qtm_force_tsv
 
     if is_qtm_force_tsv(data) or is_force_csv(data):
@@ -64,6 +72,39 @@ def _format(data: bytes, path: Path) -> str | None:
     return kind
 
 
+AUDIO_MAX_BYTES = 8 * 2**30  # sound is streamed: a file limit well above an hour of WAV
+
+
+def _read_audio_if_sound(path: Path, label: str, max_bytes: int) -> ReadResult | None:
+    """Read ``path`` as sound (readers.audio) when its first bytes or its suffix say sound or
+    video, else None. Sound is streamed, so the default byte limit becomes AUDIO_MAX_BYTES."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return None
+    if head[:2] == b"\x1f\x8b" or _format(head, path) != "audio":
+        return None
+    import hashlib
+
+    from softstep.readers.audio import read_audio
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(2**20), b""):
+            digest.update(chunk)
+    limit = AUDIO_MAX_BYTES if max_bytes == DEFAULT_MAX_BYTES else max_bytes
+    try:
+        return read_audio(path, label, digest.hexdigest(), max_bytes=limit)
+    except SoftstepError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a decoder bug must still name the file
+        raise UnreadableFileError(
+            label, f"unexpected {type(exc).__name__} while reading it as sound: {exc}") from exc
+
+
 def read(
     path: str | Path,
     *,
@@ -76,6 +117,9 @@ def read(
 ) -> ReadResult:
     """Read a FIT, TCX or GPX file, an inertial sensor file or a force-plate file (QTM force
     TSV, with its sibling ``_f_N`` plates; CSV of time_s and fz_n) into its running sessions.
+    Sound (WAV, FLAC, Ogg, MP3, M4A/AAC) and the sound track of a video (MP4, MOV) are
+    streamed into one "audio" recording of their envelope (``readers.audio``); for them the
+    default ``max_bytes`` becomes AUDIO_MAX_BYTES.
 
     Parameters
     ----------
@@ -110,6 +154,9 @@ def read(
         from softstep.readers.imu import check_options
 
         check_options(label, **imu_options)
+    audio = _read_audio_if_sound(path, label, max_bytes)  # streamed: never loaded whole
+    if audio is not None:
+        return audio
     from softstep.readers.imu_stream import plan_stream, read_chunked
 
     stream = plan_stream(path, max_bytes)  # an inertial file too large to read at once
