@@ -326,7 +326,7 @@ def validate(
     ] = None,
     only: Annotated[
         str | None,
-        typer.Option(help="Comma-separated data sets: sacral,ankle_hip,foot,forceplate."),
+        typer.Option(help="Comma-separated data sets: sacral,ankle_hip,foot,forceplate,audio."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:

@@ -62,12 +62,15 @@ def test_analyze_force_plate_tsv_prints_contacts_and_loading_rate(shared_data, d
 
 
 def test_validate_meets_every_target(shared_data):
-    result = cli.invoke(app, ["validate", "--data", str(shared_data), "--json"])
+    # audio: tests/test_validation_audio.py scores a smaller set of the same files
+    sensors = [n for n in report.DATA_SETS if n != "audio"]
+    result = cli.invoke(app, ["validate", "--data", str(shared_data), "--json",
+                              "--only", ",".join(sensors)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout.strip().splitlines()[-1])
     assert doc["passed"] and not doc["failed"]
     targets = {(t["data_set"], t["target"]): t for t in doc["targets"]}
-    assert {t["data_set"] for t in doc["targets"]} == set(report.DATA_SETS)
+    assert {t["data_set"] for t in doc["targets"]} == set(sensors)
     value = lambda d, name: next(v["value"] for (s, n), v in targets.items() if s == d and
                                  n.startswith(name))
     assert value("sacral", "force-plate contacts found") >= 99.0

@@ -22,12 +22,16 @@ returns are matched to the data set's reference:
   their ends. The acc-only row analyses a CSV written from the same trials without the gyroscope.
 - **forceplate** (``treadmill_force_markers``): the QTM force TSV (its ``_f_2`` sibling is read
   with it) against ``contacts_from_force_threshold50N.csv``.
+- **audio** (footstep sound, ``validation.audio``): wav/m4a files written from the real
+  force-plate contact times of ``treadmill_force_markers`` and ``sacral_grf_treadmill`` with
+  synthetic footfall sounds and noises (hum, belt, music, babble, another runner) at several
+  SNRs; footfalls matched to the plate ICs within 50 ms, targets at SNR >= 3 dB.
 
 ``validate(data_dir)`` returns the tables and a ``targets`` table (one PASS / FAIL / INFO line per
 target of issue 3); ``softstep validate`` prints them and exits 1 when a target fails.
 
 >>> sorted(DATA_SETS)
-['ankle_hip', 'foot', 'forceplate', 'sacral']
+['ankle_hip', 'audio', 'foot', 'forceplate', 'sacral']
 """
 
 from __future__ import annotations
@@ -44,12 +48,13 @@ from softstep.errors import NoRunningError
 from softstep.model import Runner
 from softstep.pipeline import analyze_file
 
-DATA_SETS = ("sacral", "ankle_hip", "foot", "forceplate")
+DATA_SETS = ("sacral", "ankle_hip", "foot", "forceplate", "audio")
 FOLDERS = {
     "sacral": "sacral_grf_treadmill",
     "ankle_hip": "ankle_hip_outdoor_run",
     "foot": "foot_imu_running",
     "forceplate": "treadmill_force_markers",
+    "audio": "treadmill_force_markers",  # and sacral_grf_treadmill: the footfall timings
 }
 
 # issue 3 targets
@@ -101,10 +106,11 @@ def parse_only(only: str | Iterable[str] | None) -> list[str]:
 
 def work_units(only: Iterable[str]) -> int:
     """How many times ``validate`` calls its ``progress`` callback for these data sets."""
-    from softstep.validation import foot
+    from softstep.validation import audio, foot
 
     per = {"sacral": SACRAL_TRIALS + 1, "ankle_hip": 1,
-           "foot": len(foot.RUNNING) + len(foot.WALKING) + len(foot.RUNNING), "forceplate": 1}
+           "foot": len(foot.RUNNING) + len(foot.WALKING) + len(foot.RUNNING), "forceplate": 1,
+           "audio": len(audio.case_specs()) + 1}
     return sum(per[n] for n in only)
 
 
@@ -355,8 +361,54 @@ def _forceplate(data_dir: Path, tick: Progress) -> tuple[dict[str, pd.DataFrame]
     return {"forceplate": table}, targets
 
 
+# --------------------------------------------------------------------------------------------
+def _audio(data_dir: Path, tick: Progress) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    from softstep.validation import audio
+
+    tick("audio: writing the test set")
+    with tempfile.TemporaryDirectory(prefix="softstep-validate-audio-") as tmp:
+        table = audio.evaluate_cases(audio.build_test_set(data_dir, tmp), tick)
+    row = table[table["noise"] == "SNR >= 3 dB"].iloc[0]
+    low = table[(table["snr_db"] < 3.0) & np.isfinite(table["snr_db"])]
+    alone = table[table["noise"] == "noise only"]
+    cases = table.attrs["cases"]
+    high = cases[~(cases["snr_db"] < 3.0)]
+    no_cadence = int(np.isinf(high["cadence_err_max_spm"]).sum())
+    cadence_p90 = float(np.percentile(high["cadence_err_max_spm"], 90, method="higher"))
+    targets = [
+        _target("audio", "footfalls found at SNR >= 3 dB", row["found_pct"],
+                f"{row['found_pct']:.1f} % of {int(row['footfalls'])} ({int(row['cases'])} files)",
+                f">= {audio.TARGET_FOUND_PCT:g} %", row["found_pct"] >= audio.TARGET_FOUND_PCT),
+        _target("audio", "false footfalls at SNR >= 3 dB", row["false_pct"],
+                f"{row['false_pct']:.1f} %", f"<= {audio.TARGET_FALSE_PCT:g} %",
+                row["false_pct"] <= audio.TARGET_FALSE_PCT),
+        _target("audio", "median |timing error| at SNR >= 3 dB", row["timing_median_ms"],
+                f"{row['timing_median_ms']:.1f} ms (p95 {row['timing_p95_ms']:.1f} ms, offset "
+                f"{row['offset_median_ms']:+.1f} ms)", f"<= {audio.TARGET_TIMING_MEDIAN_MS:g} ms",
+                row["timing_median_ms"] <= audio.TARGET_TIMING_MEDIAN_MS),
+        _target("audio", "cadence error per file at SNR >= 3 dB (median)",
+                row["cadence_err_median_spm"],
+                f"median {row['cadence_err_median_spm']:.1f}, p90 {cadence_p90:.1f}, max "
+                f"{row['cadence_err_max_spm']:.1f} steps/min; {no_cadence} files without one",
+                f"<= {audio.TARGET_CADENCE_SPM:g} steps/min",
+                row["cadence_err_median_spm"] <= audio.TARGET_CADENCE_SPM),
+        _target("audio", "below 3 dB SNR (0 dB)", float(low["found_pct"].mean()),
+                f"found {low['found_pct'].mean():.1f} %, false {low['false_pct'].mean():.1f} % "
+                "(mean over noise types)", "no target in the issue", None),
+    ]
+    if len(alone):
+        row = alone.iloc[0]
+        targets.append(_target(
+            "audio", "footfalls reported in noise-only files", row["detections"],
+            f"{int(row['detections'])} in {int(row['cases'])} files of "
+            f"{audio.CASE_S:g} s (hum, belt, music 120 and 170 bpm, babble)",
+            "no target in the issue", None))
+    table.attrs.pop("cases")
+    return {"audio": table, "audio_cases": cases}, targets
+
+
 EVALUATORS = {"sacral": _sacral, "ankle_hip": _ankle_hip, "foot": _foot,
-              "forceplate": _forceplate}
+              "forceplate": _forceplate, "audio": _audio}
 
 
 def validate(
@@ -412,8 +464,10 @@ TITLES = {
             "--side right); RFS / MFS / FFS: rear-, mid-, forefoot strikes",
     "forceplate": "Force plate (treadmill_force_markers QTM TSV) vs "
                   "contacts_from_force_threshold50N.csv",
+    "audio": "Footstep audio (real force-plate contact times, synthetic footfall sound and "
+             "noise; README): per noise and SNR, footfalls matched within 50 ms",
 }
-SHOWN = ("sacral", "sacral_cv", "ankle_hip", "foot", "forceplate")
+SHOWN = ("sacral", "sacral_cv", "ankle_hip", "foot", "forceplate", "audio")
 HEADERS = {
     "found_pct": "found %", "false_pct": "false %", "ic_abs_median_ms": "|IC| med ms",
     "ic_abs_p95_ms": "|IC| p95 ms", "contact_bias_ms": "CT bias ms",
@@ -427,6 +481,9 @@ HEADERS = {
     "tc_lag_ms_median": "TO lag med ms", "tc_lag_ms_p5": "p5 ", "tc_lag_ms_p95": "p95 ",
     "contact_ms_median": "CT ms", "strike_deg_median": "strike deg", "rearfoot": "RFS",
     "midfoot": "MFS", "forefoot": "FFS", "contacts": "contacts", "sensors": "sensors",
+    "snr_db": "SNR dB", "timing_median_ms": "|dt| med ms", "timing_p95_ms": "|dt| p95 ms",
+    "offset_median_ms": "offset ms", "cadence_err_median_spm": "cad err med",
+    "cadence_err_max_spm": "cad err max",
 }
 
 
