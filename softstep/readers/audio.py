@@ -218,6 +218,52 @@ def _not_sound(head: bytes) -> str:
     return f"not a sound file: it has a sound file's name but holds {what}"
 
 
+class _EnvelopeTable:
+    """Envelope, clipped flags and band envelopes (one contiguous column each) filled block by
+    block into arrays sized up front (from the header's duration; doubled when a stream runs
+    longer), so an hour of audio leaves no heap of 1-s pieces behind.
+
+    >>> t = _EnvelopeTable(1, 2); t.add(np.ones(3, np.float32), np.zeros(3, bool), np.ones((3, 1)))
+    >>> [len(c) for c in t.columns()[:2]], len(t.columns()[2][0])
+    ([3, 3], 3)
+    """
+
+    def __init__(self, n_bands: int, capacity: int):
+        capacity = max(int(capacity * 1.01) + 1000, 1000)
+        self.n = 0
+        self.env = np.empty(capacity, np.float32)
+        self.clipped = np.empty(capacity, bool)
+        self.bands = [np.empty(capacity, np.float32) for _ in range(n_bands)]
+
+    def _grow(self, need: int) -> None:
+        size = max(2 * len(self.env), need)
+        for name in ("env", "clipped"):
+            old = getattr(self, name)
+            new = np.empty(size, old.dtype)
+            new[:self.n] = old[:self.n]
+            setattr(self, name, new)
+        for i, old in enumerate(self.bands):
+            self.bands[i] = np.empty(size, np.float32)
+            self.bands[i][:self.n] = old[:self.n]
+
+    def add(self, env: np.ndarray, clipped: np.ndarray, bands: np.ndarray) -> None:
+        m = len(env)
+        if self.n + m > len(self.env):
+            self._grow(self.n + m)
+        self.env[self.n:self.n + m] = env
+        self.clipped[self.n:self.n + m] = clipped
+        for i, column in enumerate(self.bands):
+            column[self.n:self.n + m] = bands[:, i]
+        self.n += m
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """(envelope, clipped, [band envelopes]) of the bins added; a copy only when much of
+        the room went unused."""
+        def cut(a: np.ndarray) -> np.ndarray:
+            return a[:self.n].copy() if len(a) > 1.1 * self.n + 1000 else a[:self.n]
+        return cut(self.env), cut(self.clipped), [cut(b) for b in self.bands]
+
+
 def read_audio(path: str | Path, label: str, digest: str | None,
                max_bytes: int | None = None) -> ReadResult:
     """Read a sound or video file into one Recording of its sound envelope.
@@ -248,7 +294,8 @@ def read_audio(path: str | Path, label: str, digest: str | None,
             label, f"the file is too large ({size:,} bytes; the limit is {max_bytes:,})")
     stream = stream_audio(path, label)
     envelope = AudioEnvelope(stream.sample_rate_hz)
-    parts, clip_parts, band_parts = [], [], []
+    # envelope columns written in place, sized from the header (no per-block pieces to join)
+    table = _EnvelopeTable(len(envelope.band_names), int(stream.duration_s * ENVELOPE_HZ))
     n_samples = n_clipped = 0
     peak = 0.0
     try:
@@ -259,9 +306,7 @@ def read_audio(path: str | Path, label: str, digest: str | None,
             n_samples += a.size
             n_clipped += int(np.count_nonzero(a >= CLIP_LEVEL))
             peak = max(peak, float(a.max()))
-            parts.append(envelope.push(block))
-            clip_parts.append(envelope.clipped)
-            band_parts.append(envelope.bands)
+            table.add(envelope.push(block), envelope.clipped, envelope.bands)
     except SoftstepError:
         raise
     except Exception as exc:  # noqa: BLE001 - a decoder failure must name the file
@@ -278,18 +323,15 @@ def read_audio(path: str | Path, label: str, digest: str | None,
         warnings.append(f"{label}: the sound ends early at {duration_s:.1f} s (damaged or "
                         f"truncated file: {_short(Exception(stream.ended_early))}); read what "
                         "was there")
-    env = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    clipped = np.concatenate(clip_parts) if clip_parts else np.zeros(0, bool)
+    env, clipped, bands = table.columns()
+    band_cols = dict(zip(envelope.band_names, bands))
     clipped_fraction = n_clipped / n_samples
     if clipped_fraction > CLIPPED_WARN_FRACTION:
         warnings.append(f"{label}: {100 * clipped_fraction:.1f} % of the sound is clipped (the "
                         "microphone saturated); loud footfalls read quieter than they were — "
                         "record further from the feet or at a lower gain")
-    bands = (np.concatenate(band_parts) if band_parts
-             else np.zeros((0, len(envelope.band_names)), np.float32))
     samples = pd.DataFrame({"t_s": np.arange(len(env)) / ENVELOPE_HZ, "envelope": env,
-                            "clipped": clipped,
-                            **{name: bands[:, i] for i, name in enumerate(envelope.band_names)}})
+                            "clipped": clipped, **band_cols}, copy=False)  # no second copy
     info = {
         "codec": stream.codec,
         "container": stream.container,

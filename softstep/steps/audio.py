@@ -96,30 +96,58 @@ class AudioEnvelope:
         x = np.asarray(block, dtype=np.float64).ravel()
         if not len(x):
             return self._nothing()
-        filtered = []
-        for i, sos in enumerate(self._sos):
-            y, self._zi[i] = signal.sosfilt(sos, x, zi=self._zi[i])
-            filtered.append(y)
-        y = np.concatenate([self._rest, np.array(filtered)], axis=1)
-        raw = np.concatenate([self._rest_abs, np.abs(x)])
-        start = self._n_in - self._rest.shape[1]
+        n_rest = self._rest.shape[1]
+        start = self._n_in - n_rest
         self._n_in += len(x)
         # bin k covers raw samples [ceil(k fs / 1000), ceil((k + 1) fs / 1000))
         n_done = int(np.floor(self._n_in * ENVELOPE_HZ / self.fs + 1e-9))
         k = np.arange(self._n_out, n_done + 1)
         edges = np.ceil(k * self.fs / ENVELOPE_HZ - 1e-9).astype(np.int64) - start
-        if len(k) < 2:
-            self._rest, self._rest_abs = y, raw
+        done = len(k) >= 2
+        lo, hi = (edges[:-1], edges[1:]) if done else (edges[:0], edges[:0])
+        cut = int(hi[-1]) if done else 0
+
+        def band(i: int) -> tuple[np.ndarray, np.ndarray]:
+            """Band i: (its power per completed bin, its samples of the unfinished bin)."""
+            y = np.empty(n_rest + len(x))
+            y[:n_rest] = self._rest[i]
+            y[n_rest:], self._zi[i] = signal.sosfilt(self._sos[i], x, zi=self._zi[i])
+            csum = np.empty(len(y) + 1)
+            csum[0] = 0.0
+            np.cumsum(y * y, out=csum[1:])
+            power = np.maximum(csum[hi] - csum[lo], 0) / np.maximum(hi - lo, 1)
+            return power, y[cut:]
+
+        bands = list(_pool().map(band, range(len(self._sos))) if len(x) >= 4096
+                     else map(band, range(len(self._sos))))
+        raw = np.concatenate([self._rest_abs, np.abs(x)])
+        self._rest = np.array([rest for _, rest in bands]).reshape(len(self._sos), -1)
+        if not done:
+            self._rest_abs = raw
             return self._nothing()
-        lo, hi = edges[:-1], edges[1:]
-        csum = np.concatenate([np.zeros((len(y), 1)), np.cumsum(y * y, axis=1)], axis=1)
-        power = np.maximum(csum[:, hi] - csum[:, lo], 0) / np.maximum(hi - lo, 1)
+        power = np.array([p for p, _ in bands])
         peak = np.maximum.reduceat(raw, lo)
         self.clipped = peak >= CLIP_LEVEL
         self.bands = np.sqrt(power).T.astype(np.float32)
-        self._rest, self._rest_abs = y[:, hi[-1]:], raw[hi[-1]:]
+        self._rest_abs = raw[cut:]
         self._n_out = n_done
         return np.sqrt(power.sum(axis=0)).astype(np.float32)
+
+
+_POOL = None
+
+
+def _pool():
+    """A small shared thread pool: SciPy's IIR filter releases the GIL, so the bands of a block
+    are filtered on separate cores (same numbers as one after the other)."""
+    global _POOL
+    if _POOL is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                   thread_name_prefix="softstep-audio")
+    return _POOL
 
 
 def _db(x: np.ndarray) -> np.ndarray:
@@ -148,19 +176,54 @@ def onset_strength(envelope: np.ndarray, fs: float) -> np.ndarray:
     return rise if rise.ndim == 1 else rise.mean(axis=1)
 
 
+def _onset_and_level(samples: pd.DataFrame, band_cols: list[str], env: np.ndarray, fs: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(onset strength as ``onset_strength`` of the band envelopes, dB; the mean over the bands
+    of their ``_level``, dB) computed one band at a time, so that an hour of envelope never
+    has a (samples x bands) float64 table and each band is smoothed only once. Without bands:
+    both from ``env``."""
+    if not band_cols:
+        level = _level(env, fs)
+        return np.clip(level - _floor(level, fs), 0.0, MAX_RISE_DB), level
+    rise_sum = level_sum = None
+    for col in band_cols:
+        level = _level(samples[col].to_numpy(np.float64), fs)
+        rise = _floor(level, fs)
+        np.subtract(level, rise, out=rise)
+        np.clip(rise, 0.0, MAX_RISE_DB, out=rise)
+        if rise_sum is None:
+            rise_sum, level_sum = rise, level
+        else:
+            rise_sum += rise
+            level_sum += level
+    rise_sum /= len(band_cols)
+    level_sum /= len(band_cols)
+    return rise_sum, level_sum
+
+
 def _level(envelope: np.ndarray, fs: float) -> np.ndarray:
     """Envelope in dB re full scale after a 5 ms moving average (along axis 0)."""
     smooth = max(int(round(0.005 * fs)), 1)
-    return _db(ndimage.uniform_filter1d(np.asarray(envelope, np.float64), smooth, axis=0,
-                                        mode="nearest"))
+    level = ndimage.uniform_filter1d(np.asarray(envelope, np.float64), smooth, axis=0,
+                                     mode="nearest")
+    np.maximum(level, 1e-9, out=level)  # _db in place (an hour of envelope is 29 MB a band)
+    np.log10(level, out=level)
+    level *= 20.0
+    return level
 
 
 def _floor(level: np.ndarray, fs: float) -> np.ndarray:
     """Minimum of ``level`` over the 30 ms before each sample (the sample itself excluded)."""
     n = max(int(round(0.030 * fs)), 1)
     # minimum_filter1d centred on i + origin; shift so the window is [i - n, i - 1]
-    low = ndimage.minimum_filter1d(level, n, axis=0, mode="nearest", origin=(n - 1) // 2)
-    return np.concatenate([level[:1], low[:-1]])
+    # the window only looks back, so sample i's floor is that of level[:-1] at i - 1: written
+    # straight into place, no second hour-long array
+    floor = np.empty_like(level)
+    floor[:1] = level[:1]
+    if len(level) > 1:
+        ndimage.minimum_filter1d(level[:-1], n, axis=0, mode="nearest", origin=(n - 1) // 2,
+                                 output=floor[1:])
+    return floor
 
 
 def rhythm(onset: np.ndarray, fs: float) -> pd.DataFrame:
@@ -182,8 +245,8 @@ def rhythm(onset: np.ndarray, fs: float) -> pd.DataFrame:
         lo, hi = np.searchsorted(t, t - 2.0), np.searchsorted(t, t + 2.0)
         # floor: the median peak, but at most half the loud (90th percentile) peaks, so a
         # recording of footfalls alone (every peak a footfall) keeps its pulses
-        floor = np.array([min(np.median(height[a:b]), 0.5 * np.percentile(height[a:b], 90))
-                          for a, b in zip(lo, hi)])
+        floor = np.minimum(_window_stat(height, lo, hi, np.median),
+                           0.5 * _window_stat(height, lo, hi, np.percentile, 90))
         keep = peaks // step < n100
         np.maximum.at(o, peaks[keep] // step, np.maximum(height - floor, 0.0)[keep])
         o = np.convolve(o, [0.25, 0.5, 1.0, 0.5, 0.25], "same")
@@ -223,6 +286,24 @@ def rhythm(onset: np.ndarray, fs: float) -> pd.DataFrame:
     strength = np.where(edge & ~is_peak, 0.0, strength)
     return pd.DataFrame({"start_s": starts / 100.0, "end_s": (starts + win) / 100.0,
                          "step_s": period / 100.0, "strength": np.clip(strength, 0, 1)})
+
+
+def _window_stat(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, stat, *args
+                 ) -> np.ndarray:
+    """``stat(values[lo[i]:hi[i]], *args)`` for every i (0.0 for an empty slice), vectorised:
+    the slices of each length go through one call of ``stat(..., axis=1)``, so the result is
+    the same as a loop over the slices at a fraction of the cost.
+
+    >>> v = np.array([1.0, 5.0, 2.0, 8.0])
+    >>> _window_stat(v, np.array([0, 1, 3]), np.array([3, 4, 3]), np.median).tolist()
+    [2.0, 5.0, 0.0]
+    """
+    out = np.zeros(len(lo))
+    count = hi - lo
+    for c in np.unique(count[count > 0]):
+        rows = np.flatnonzero(count == c)
+        out[rows] = stat(values[lo[rows, None] + np.arange(c)[None, :]], *args, axis=1)
+    return out
 
 
 def _candidates(onset: np.ndarray, fs: float) -> np.ndarray:
@@ -354,6 +435,20 @@ def _segments(windows: pd.DataFrame) -> list[tuple[float, float]]:
     return spans
 
 
+def _nearest(grid: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Index of the nearest value of the ascending ``grid`` to each ``t`` (the lower on a tie),
+    without a (len(t), len(grid)) table.
+
+    >>> _nearest(np.array([2.0, 6.0, 10.0]), np.array([0.0, 4.0, 4.1, 11.0])).tolist()
+    [0, 0, 1, 2]
+    """
+    j = np.clip(np.searchsorted(grid, t), 1, max(len(grid) - 1, 1))
+    if len(grid) == 1:
+        return np.zeros(len(t), int)
+    before = np.abs(t - grid[j - 1]) <= np.abs(t - grid[j])
+    return np.where(before, j - 1, j)
+
+
 def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     """Footfalls in an envelope table (``envelope`` at ``fs`` Hz, optional ``clipped`` and
     ``t_s``) as a Steps table (model.STEP_COLUMNS): ``t_s`` (onset of the footfall sound, s),
@@ -367,10 +462,10 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     (seconds of sound with a running rhythm), ``peak_dbfs`` and ``duration_s``, so a caller
     can say why nothing was found.
     """
-    env = samples["envelope"].to_numpy(np.float64)
+    env = samples["envelope"].to_numpy()  # as stored (float32 from the reader): only indexed
     t0 = float(samples["t_s"].iloc[0]) if "t_s" in samples and len(samples) else 0.0
     duration_s = len(env) / fs
-    peak_dbfs = float(_db(env.max(initial=0.0)))
+    peak_dbfs = float(_db(np.float64(env.max(initial=0.0))))
     attrs = {"duration_s": round(duration_s, 3), "peak_dbfs": round(peak_dbfs, 1),
              "running_s": 0.0, "rhythm": None}
     empty = conform(pd.DataFrame(), STEP_COLUMNS)
@@ -378,7 +473,7 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
         empty.attrs.update(attrs)
         return empty
     band_cols = [c for c in samples.columns if c.startswith("band_")]
-    onset = onset_strength(samples[band_cols].to_numpy(np.float64) if band_cols else env, fs)
+    onset, level = _onset_and_level(samples, band_cols, env, fs)
     windows = rhythm(onset, fs)
     spans = _segments(windows)
     attrs["rhythm"] = windows
@@ -387,7 +482,7 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     t_peak = peaks / fs
     # local step period at each candidate: that of the rhythm window centred nearest to it
     mid = (windows["start_s"] + windows["end_s"]).to_numpy() / 2
-    nearest = np.abs(t_peak[:, None] - mid[None, :]).argmin(axis=1) if len(mid) else []
+    nearest = _nearest(mid, t_peak) if len(mid) else []
     period = windows["step_s"].to_numpy()[nearest] if len(mid) else np.zeros(0)
     chosen = []
     for s, e in spans:
@@ -409,7 +504,7 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     if len(t_other):
         lo = np.searchsorted(t_other, t_peak[chosen] - 5.0)
         hi = np.searchsorted(t_other, t_peak[chosen] + 5.0)
-        noise = np.array([np.median(h_other[a:b]) if b > a else 0.0 for a, b in zip(lo, hi)])
+        noise = _window_stat(h_other, lo, hi, np.median)
     prominence = height[chosen] - noise
     keep = prominence >= MIN_ONSET_DB
     chosen, prominence = chosen[keep], prominence[keep]
@@ -427,8 +522,6 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     rows = np.arange(len(idx))
     n50, n10, n30 = (int(round(s * fs)) for s in (0.050, 0.010, 0.030))
     look = np.clip(idx[:, None] + np.arange(-n50, 1)[None, :], 0, len(env) - 1)
-    level = _level(samples[band_cols].to_numpy(np.float64), fs).mean(axis=1) if band_cols \
-        else _level(env, fs)
     early = (onset[look] >= 0.6 * onset[idx][:, None]) & (level[look] >= level[idx][:, None] - 3)
     start = look[rows, np.argmax(early, axis=1)]
     rise = np.clip(start[:, None] + np.arange(0, n10 + 1)[None, :], 0, len(env) - 1)
@@ -445,7 +538,7 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     # loudness: peak envelope within +-30 ms
     w = int(LOUDNESS_WINDOW_S * fs)
     around = np.clip(idx[:, None] + np.arange(-w, w + 1)[None, :], 0, len(env) - 1)
-    peak = env[around].max(axis=1)
+    peak = env[around].max(axis=1).astype(np.float64)
     dbfs = _db(peak)
     clipped = (samples["clipped"].to_numpy(bool)[around].any(axis=1)
                if "clipped" in samples else np.zeros(len(idx), bool))
