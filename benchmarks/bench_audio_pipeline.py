@@ -22,15 +22,13 @@ Aim (issue 4): the hour in at most 10 s and 500 MB peak memory.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _child import run_child
 
 SHARED = Path(
     os.environ.get("SOFTSTEP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -116,15 +114,6 @@ def write_files(folder: Path, hours: float, m4a_minutes: float) -> dict[Path, np
     return files
 
 
-def run_child(mode: str, path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(path)], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{mode} on {path.name} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def match(truth: np.ndarray, detected: np.ndarray) -> tuple[float, float]:
     """(found %, false %) within ±50 ms, nearest neighbour (a step is 270-430 ms)."""
     if not len(detected):
@@ -151,9 +140,9 @@ def main() -> None:
               f"{'false %':>7s}")
         for path, truth in files.items():
             minutes = (60 * args.hours) if path.suffix == ".wav" else args.m4a_minutes
-            base = min((run_child("baseline", path) for _ in range(args.repeat)),
+            base = min((run_child(CHILD, "baseline", path) for _ in range(args.repeat)),
                        key=lambda r: r["s"])
-            ours = min((run_child("softstep", path) for _ in range(args.repeat)),
+            ours = min((run_child(CHILD, "softstep", path) for _ in range(args.repeat)),
                        key=lambda r: r["s"])
             found, false = match(truth, np.asarray(ours["t_s"]))
             print(f"{path.suffix[1:]:9s} {minutes:7.0f} {base['s']:7.2f} ({base['import_s']:.2f}) "

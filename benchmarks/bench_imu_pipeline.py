@@ -20,15 +20,13 @@ Aim (issue 3): under 2 s and under 1 GB for the hour; the long file in the memor
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _child import run_child
 import pandas as pd
 
 SHARED = Path(
@@ -83,15 +81,6 @@ def build_recording(hours: float, rate_hz: float) -> pd.DataFrame:
     )
 
 
-def run_child(mode: str, path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(path)], capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{mode} on {path.name} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=1.0)
@@ -130,10 +119,10 @@ def main() -> None:
         counts, bases = {}, {}
         for path, mode in runs:
             if path not in bases:
-                bases[path] = min((run_child("baseline", path) for _ in range(args.repeat)),
+                bases[path] = min((run_child(CHILD, "baseline", path) for _ in range(args.repeat)),
                                   key=lambda r: r["s"])
             base = bases[path]
-            ours = min((run_child(mode, path) for _ in range(args.repeat)), key=lambda r: r["s"])
+            ours = min((run_child(CHILD, mode, path) for _ in range(args.repeat)), key=lambda r: r["s"])
             label = f"{path.suffix[1:]}{' (long)' if path == long_path else ''}"
             print(f"{label:9s} {mode:10s} {base['s']:8.2f} ({base['import_s']:.2f}) "
                   f"{ours['s']:9.2f} ({ours['import_s']:.2f}) "

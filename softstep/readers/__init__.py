@@ -21,7 +21,13 @@ from pathlib import Path
 
 from softstep.errors import SoftstepError, UnreadableFileError
 from softstep.model import ReadResult
-from softstep.readers._common import content_hash, load_bytes, looks_like_text, sniff
+from softstep.readers._common import (
+    content_hash,
+    file_content_hash,
+    load_bytes,
+    looks_like_text,
+    sniff,
+)
 
 __all__ = ["DEFAULT_MAX_BYTES", "IMU_SUFFIXES", "SUFFIXES", "read"]
 
@@ -87,17 +93,11 @@ def _read_audio_if_sound(path: Path, label: str, max_bytes: int) -> ReadResult |
         return None
     if head[:2] == b"\x1f\x8b" or _format(head, path) != "audio":
         return None
-    import hashlib
-
     from softstep.readers.audio import read_audio
 
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(2**20), b""):
-            digest.update(chunk)
     limit = AUDIO_MAX_BYTES if max_bytes == DEFAULT_MAX_BYTES else max_bytes
     try:
-        return read_audio(path, label, digest.hexdigest(), max_bytes=limit)
+        return read_audio(path, label, file_content_hash(path), max_bytes=limit)
     except SoftstepError:
         raise
     except Exception as exc:  # noqa: BLE001 - a decoder bug must still name the file
@@ -157,11 +157,12 @@ def read(
     audio = _read_audio_if_sound(path, label, max_bytes)  # streamed: never loaded whole
     if audio is not None:
         return audio
-    from softstep.readers.imu_stream import plan_stream, read_chunked
+    if _format_from_suffix(path) not in SUFFIXES.values():  # watch files are never streamed
+        from softstep.readers.imu_stream import plan_stream, read_chunked
 
-    stream = plan_stream(path, max_bytes)  # an inertial file too large to read at once
-    if stream is not None:
-        return read_chunked(stream, **imu_options)
+        stream = plan_stream(path, max_bytes)  # an inertial file too large to read at once
+        if stream is not None:
+            return read_chunked(stream, **imu_options)
     data = load_bytes(path, max_bytes)
     kind = _format(data, path)
     if kind is None:

@@ -84,6 +84,16 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_content_hash(path: Path, *, gz: bool = False) -> str:
+    """``content_hash`` of a file read in 1 MiB blocks (gunzipped when ``gz``), for files that
+    are streamed rather than loaded whole."""
+    digest = hashlib.sha256()
+    with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+        for block in iter(lambda: fh.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def is_fit(data: bytes) -> bool:
     """True when ``data`` starts with a FIT file header (size 12 or 14, then '.FIT' at 8)."""
     return len(data) >= 12 and data[0] in (12, 14) and data[8:12] == b".FIT"

@@ -33,7 +33,6 @@ True
 from __future__ import annotations
 
 import gzip
-import hashlib
 import math
 import os
 import struct
@@ -51,6 +50,7 @@ import pandas as pd
 from softstep.errors import UnreadableFileError
 from softstep.model import ReadResult, Recording, conform
 from softstep.readers import imu
+from softstep.readers._common import file_content_hash
 
 STREAM_ROWS = 5_000_000  # more rows: read in chunks (83 min at 1 kHz, 14 h at 100 Hz; in memory
 # one hour at 1 kHz peaks at about 0.65 GiB, so 5 M rows stay under 1 GB)
@@ -466,7 +466,7 @@ def read_chunked(stream: Stream, *, acc_units=None, gyr_units=None, placement=No
     opts = {"acc_units": imu._unit_key(acc_units), "gyr_units": imu._unit_key(gyr_units),
             "placement": placement, "sample_rate_hz": sample_rate_hz}
     rows_per_s, rows_clock = _rows_per_second(stream, opts)
-    digest = _file_hash(stream.path, stream.gz)
+    digest = file_content_hash(stream.path, gz=stream.gz)
     first = next(_chunks(stream, rows_per_s, chunk_s, overlap_s), None)
     if first is None:
         raise UnreadableFileError(stream.label, "no samples (only a header line)")
@@ -665,15 +665,6 @@ def _clip_activity(act: pd.DataFrame, shift: float, lo: float, hi: float) -> pd.
     out["start_s"] = np.clip(out["start_s"].to_numpy(float) + shift, lo, hi)
     out["end_s"] = np.clip(out["end_s"].to_numpy(float) + shift, lo, hi)
     return out.loc[out["end_s"] > out["start_s"]].reset_index(drop=True)
-
-
-def _file_hash(path: Path, gz: bool) -> str:
-    """sha256 of the file's content (decompressed for gzip, as ``content_hash``), streamed."""
-    digest = hashlib.sha256()
-    with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
-        for block in iter(lambda: fh.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _terminal_progress(total_rows: int, label: str) -> Callable[[int, int], None]:
