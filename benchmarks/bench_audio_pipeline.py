@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 from _child import run_child
 
+from softstep.validation import nearest_within
+
 SHARED = Path(
     os.environ.get("SOFTSTEP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
@@ -118,10 +120,7 @@ def match(truth: np.ndarray, detected: np.ndarray) -> tuple[float, float]:
     """(found %, false %) within ±50 ms, nearest neighbour (a step is 270-430 ms)."""
     if not len(detected):
         return 0.0, 0.0
-    detected = np.sort(detected)
-    j = np.clip(np.searchsorted(detected, truth), 1, len(detected) - 1)
-    near = np.minimum(np.abs(detected[j - 1] - truth), np.abs(detected[j] - truth))
-    found = int((near <= 0.05).sum())
+    found = int((nearest_within(truth, np.sort(detected), 0.05) >= 0).sum())
     return 100.0 * found / len(truth), 100.0 * max(len(detected) - found, 0) / len(detected)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from softstep.steps.force import force_contact_table, impact_metrics, lowpass, threshold_crossings
+from softstep.validation import nearest_within
 
 DATA_SET = "treadmill_force_markers"
 PLATE_FILE = "JDX_S999_run_0021_f_1.tsv"
@@ -105,19 +106,9 @@ def _detect(folder: Path, remove_drift: bool) -> tuple[pd.DataFrame, dict]:
     return table, rec.info
 
 
-def _match(reference_ic: np.ndarray, detected_ic: np.ndarray) -> np.ndarray:
-    """Index of the detected contact nearest each reference IC (-1: none within 50 ms)."""
-    if not len(detected_ic):
-        return np.full(len(reference_ic), -1)
-    j = np.clip(np.searchsorted(detected_ic, reference_ic), 1, len(detected_ic) - 1)
-    j = np.where(
-        np.abs(detected_ic[j - 1] - reference_ic) <= np.abs(detected_ic[j] - reference_ic), j - 1, j
-    ) if len(detected_ic) > 1 else np.zeros(len(reference_ic), dtype=int)
-    return np.where(np.abs(detected_ic[j] - reference_ic) <= MATCH_WINDOW_S, j, -1)
-
-
 def _per_contact(ref: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    j = _match(ref["initial_contact_s"].to_numpy(), table["t_s"].to_numpy())
+    j = nearest_within(ref["initial_contact_s"].to_numpy(), table["t_s"].to_numpy(),
+                       MATCH_WINDOW_S)
     found = j >= 0
     got = table.iloc[np.where(found, j, 0)].reset_index(drop=True)
     got[~found] = np.nan
