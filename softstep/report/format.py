@@ -144,13 +144,30 @@ def show(name: str, value: float | None, signed: bool = False) -> str:
     return f"{text} {unit}" if text != MISSING and unit else text
 
 
-def summary_rows(summary: Summary) -> list[tuple[str, str]]:
-    """(label, value) for every summary figure the run has, in SUMMARY_FIELDS order."""
+# Per-step estimates (not measurements) and their error against the force plate, by source:
+# RMSE per step in the sacral validation (`softstep validate --only sacral`, one runner).
+ESTIMATE_RMSE = {
+    ("imu", "peak_force_bw"): 0.16,
+    ("imu", "vertical_oscillation_cm"): 0.53,
+}
+
+
+def summary_rows(summary: Summary, source: str | None = None) -> list[tuple[str, str]]:
+    """(label, value) for every summary figure the run has, in SUMMARY_FIELDS order; a figure
+    that ``source`` only estimates carries its validation error (ESTIMATE_RMSE).
+
+    >>> summary_rows(Summary(peak_force_bw=2.37), source="imu")
+    [('Peak force', '2.37 BW (± 0.16 BW per step)')]
+    """
     rows = []
     for name in SUMMARY_FIELDS:
         value = getattr(summary, name)
         if _finite(value):
-            rows.append((label(name).split(" (")[0], show(name, value)))
+            text = show(name, value)
+            rmse = ESTIMATE_RMSE.get((source, name))
+            if rmse is not None:
+                text += f" (± {rmse:g} {METRICS[name].unit} per step)"
+            rows.append((label(name).split(" (")[0], text))
     return rows
 
 

@@ -54,7 +54,7 @@ def _run_view(run: RunAnalysis) -> dict:
         "title": run.recording.start.strftime("%A %d %B %Y, %H:%M UTC")
         if run.recording.start
         else "Run (start time unknown)",
-        "summary_rows": fmt.summary_rows(run.summary),
+        "summary_rows": fmt.summary_rows(run.summary, run.recording.source),
         "drift_rows": fmt.drift_rows(run.summary),
         "km_title": fmt.segment_title(run.segments),
         "km_headings": [fmt.heading(n) for n in km_names],

@@ -62,7 +62,7 @@ def _summary(run: RunAnalysis) -> Table:
     table = Table(title="Summary", title_justify="left", show_header=False, box=None)
     table.add_column(style="cyan")
     table.add_column(justify="right")
-    for name, value in fmt.summary_rows(run.summary):
+    for name, value in fmt.summary_rows(run.summary, run.recording.source):
         table.add_row(name, value)
     drift = fmt.drift_rows(run.summary)
     if drift:
