@@ -19,7 +19,9 @@ Example
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,20 @@ def mask_url(url: str) -> str:
         return url
 
 
+def _set_wal(cursor: Any, attempts: int = 100, wait_s: float = 0.05) -> None:
+    """Switch to WAL (answers "memory" for :memory:, fine). The switch needs an exclusive lock
+    and SQLite does not wait on busy_timeout for it, so two processes opening a new database
+    at once can see "database is locked": retry for up to ``attempts * wait_s`` seconds."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(wait_s)
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy (not the driver) decide where transactions begin: see _sqlite_on_begin.
     dbapi_connection.isolation_level = None
@@ -73,7 +89,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA journal_mode=WAL")  # answers "memory" for :memory:, fine
+        _set_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, far fewer fsyncs
     finally:
         cursor.close()
