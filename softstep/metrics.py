@@ -546,7 +546,13 @@ def _step_only_means(steps: pd.DataFrame | None) -> dict[str, float | None]:
     return out
 
 
-def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner | None) -> Summary:
+def summarize(
+    records: pd.DataFrame,
+    steps: pd.DataFrame | None,
+    runner: Runner | None,
+    *,
+    loudness_baseline=None,
+) -> Summary:
     """Per-run figures (softstep.model.Summary); None wherever the data cannot give a value.
 
     - ``duration_s``: last minus first ``t_s``; ``moving_s``: sum of ``dt_s`` over moving records.
@@ -559,7 +565,12 @@ def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner 
     - ``steps_detected``: rows of ``steps`` (None for watch files with no Steps).
     - ``loading_rate_g_per_s``, ``peak_force_bw``, ``loading_rate_bw_per_s``: per-step means;
       impacts that saturated the sensor are left out of every impact figure.
+    - footfall sound (audio Steps): ``metrics_audio.loudness_summary``; with
+      ``loudness_baseline`` (a ``metrics_audio.LoudnessBaseline``, the runner's earlier audio
+      runs at matched cadence) also ``loudness_vs_baseline_db`` and ``quiet_score_pct``.
     """
+    from softstep import metrics_audio
+
     table = prepare(records, steps)
     n_steps = int(len(steps)) if steps is not None and len(steps) else None
     if len(table) == 0:
@@ -596,6 +607,9 @@ def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner 
 
     k_leg, k_vert = _stiffness(table, runner)
     means.update(_step_only_means(steps))
+    sound = metrics_audio.loudness_summary(steps)
+    if sound:
+        means.update(sound, **metrics_audio.against_baseline(steps, loudness_baseline))
     return Summary(
         duration_s=float(t[-1] - t[0]),
         moving_s=moving,
@@ -750,6 +764,11 @@ PER_MINUTE_COLUMNS = [
     "stride_cv_pct",
     "contact_lr_diff_pct",
     "impact_lr_diff_pct",
+    # audio only (metrics_audio.per_minute_loudness)
+    "loudness_dbfs",
+    "loudness_asymmetry_db",
+    "timing_asymmetry_pct",
+    "quiet_pct",
 ]
 _PER_MINUTE_MEANS = (
     "contact_s",
@@ -775,13 +794,15 @@ def _lr_diff_pct(steps: pd.DataFrame, column: str, keys: np.ndarray) -> pd.Serie
     return 100.0 * (left - right).abs() / ((left + right) / 2)
 
 
-def per_minute(steps: pd.DataFrame) -> pd.DataFrame:
+def per_minute(steps: pd.DataFrame, *, loudness_baseline_dbfs: float | None = None) -> pd.DataFrame:
     """One row per minute of a per-step recording (PER_MINUTE_COLUMNS), from its Steps table.
 
     ``minute`` is 1-based from the first contact; means are per step. Regularity is the
     stride-time coefficient of variation (``stride_cv_pct``, lower = steadier; ``stride_s``)
     and symmetry the
-    left/right difference of contact time and impact (only where sides are known).
+    left/right difference of contact time and impact (only where sides are known). Footfall
+    sound (audio) adds ``metrics_audio.per_minute_loudness``; ``quiet_pct`` needs
+    ``loudness_baseline_dbfs`` (the runner's baseline level, dBFS).
 
     >>> from softstep.model import empty_steps
     >>> steps = empty_steps(360); steps["t_s"] = np.arange(360) / 3.0; steps["step_s"] = 1 / 3
@@ -818,4 +839,8 @@ def per_minute(steps: pd.DataFrame) -> pd.DataFrame:
     )
     out["contact_lr_diff_pct"] = _lr_diff_pct(steps, "contact_s", keys)
     out["impact_lr_diff_pct"] = _lr_diff_pct(steps, "impact_g", keys)
+    if np.isfinite(_num(steps, "loudness_dbfs")).any():
+        from softstep import metrics_audio
+
+        out = out.join(metrics_audio.per_minute_loudness(steps, keys, loudness_baseline_dbfs))
     return conform(out, list(PER_MINUTE_COLUMNS))

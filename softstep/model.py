@@ -246,6 +246,17 @@ class Summary:
     cadence_speed_slope_spm_per_m_per_s: float | None = None
     drift: dict[str, float] = field(default_factory=dict)
     steps_detected: int | None = None
+    # Footfall sound (audio runs; softstep.metrics_audio has the definitions). Clipped footfalls
+    # are left out. Which foot is which is unknown, so the asymmetries are magnitudes.
+    loudness_dbfs: float | None = None  # median footfall peak, dB re full scale
+    loudness_iqr_db: float | None = None  # interquartile range of footfall loudness, dB
+    loudness_trend_db_per_10min: float | None = None  # robust line through each footfall
+    loudness_third_change_db: float | None = None  # last third minus first third, dB
+    footfall_loudness_asymmetry_db: float | None = None  # |odd - even footfalls|, dB
+    footfall_timing_asymmetry_ms: float | None = None  # |odd->even - even->odd interval|, ms
+    footfall_timing_asymmetry_pct: float | None = None  # the same, % of the mean step time
+    loudness_vs_baseline_db: float | None = None  # vs own earlier runs at matched cadence
+    quiet_score_pct: float | None = None  # % of footfalls >= 3 dB under that baseline
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(dataclasses.asdict(self))
@@ -292,6 +303,7 @@ FINDING_CODES = (
     "fading_form",
     "asymmetry",
     "hard_impact",
+    "loud_landings",
 )
 
 

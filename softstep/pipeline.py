@@ -12,6 +12,7 @@ Reading and storing are I/O at the edges; everything between is pure.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -190,31 +191,53 @@ def account_activity(recording: Recording, steps: pd.DataFrame) -> None:
         recording.warnings.append(f"{where}: {line}")
 
 
-def analyze_recording(recording: Recording, runner: Runner) -> RunAnalysis:
+def analyze_recording(
+    recording: Recording, runner: Runner, *, loudness_history: list | None = None
+) -> RunAnalysis:
     """Steps, summary, per-km segments, ranked findings and plan for one run.
 
     An inertial recording without running in it raises NoRunningError (``account_activity``).
+    ``loudness_history`` (``Store.audio_history``: the runner's stored audio runs) gives an
+    audio run its loudness baseline at matched cadence (``metrics_audio.loudness_baseline``),
+    the quiet score and the loud-landings finding; it is kept in ``info["loudness_baseline"]``
+    (None: no earlier audio run matches, this run becomes the baseline).
     """
+    from softstep import metrics_audio
+
     steps = detect_steps(recording)
     account_activity(recording, steps)
     summary = metrics.summarize(recording.records, steps, runner)
+    baseline = None
+    if summary.loudness_dbfs is not None:
+        baseline = metrics_audio.loudness_baseline(
+            loudness_history or [], summary.cadence_spm, exclude_hash=recording.content_hash)
+        summary = dataclasses.replace(summary, **metrics_audio.against_baseline(steps, baseline))
+        recording.info["loudness_baseline"] = baseline.to_dict() if baseline else None
     segments = metrics.per_km(recording.records, steps)
     if not len(segments) and len(steps):
-        segments = metrics.per_minute(steps)
+        segments = metrics.per_minute(
+            steps, loudness_baseline_dbfs=baseline.loudness_dbfs if baseline else None)
     findings = diagnose(
-        summary, recording.records, steps, segments, runner, placement=recording.placement
+        summary, recording.records, steps, segments, runner, placement=recording.placement,
+        loudness_baseline=baseline,
     )
     plan = build_plan(findings, summary)
     return RunAnalysis(recording, steps, summary, segments, findings, plan)
 
 
 def analyze_file(
-    path: str | Path, runner: Runner, *, side: str | None = None, **read_options: Any
+    path: str | Path,
+    runner: Runner,
+    *,
+    side: str | None = None,
+    loudness_history: list | None = None,
+    **read_options: Any,
 ) -> FileAnalysis:
     """Read ``path`` and analyse each running session in it.
 
     ``side`` ("L" / "R") is the leg a shank or shoe sensor was on; without it sides stay
-    unknown. ``read_options`` go to ``readers.read``: ``placement`` (one of model.PLACEMENTS),
+    unknown. ``loudness_history``: the runner's stored audio runs (``analyze_recording``).
+    ``read_options`` go to ``readers.read``: ``placement`` (one of model.PLACEMENTS),
     ``acc_units`` ("g" / "m/s2"), ``gyr_units`` ("rad/s" / "deg/s"), ``sample_rate_hz``,
     ``mass_kg`` (default: the runner's mass; a force plate scales to body weights with it);
     None means not given.
@@ -231,7 +254,7 @@ def analyze_file(
     runs, not_running = [], []
     for rec in result.recordings:
         try:
-            runs.append(analyze_recording(rec, runner))
+            runs.append(analyze_recording(rec, runner, loudness_history=loudness_history))
         except NoRunningError as exc:  # one sensor of several may have no running in it
             not_running.append(exc)
     if not runs and not_running:

@@ -18,6 +18,14 @@ Policy
   placement (foot pods, wrist, sacrum), a rise of >= 10 % at matched speed within the run, or
   at matched cadence when the recording has no speed (no absolute threshold exists, §1). The placement comes from the ``placement`` keyword
   or ``steps.attrs["placement"]`` (e.g. ``"shank"``, ``"force_plate"``).
+- Loud landings (audio): footfalls >= 1 dB louder than the runner's own baseline (earlier audio
+  runs at matched cadence, ``metrics_audio.loudness_baseline``); target >= 3 dB quieter
+  (SCIENCE.md metric spec 5). Only same-surface, same-speed, same-microphone comparisons mean
+  anything (§7); a higher cadence than the baseline's or midfoot/forefoot strike data (louder
+  while loading less, Wong, §7) are named in the finding and lower its confidence. A first
+  audio run has no baseline and gives no loudness finding.
+- Footfall asymmetry (audio): odd vs even footfalls differ by >= 6 % in step time or >= 2 dB
+  in loudness (softstep thresholds); the feet cannot be told apart, so it names no side.
 
 Example
 -------
@@ -131,6 +139,7 @@ class _Context:
     placement: str | None
     running_s: float
     source: str
+    loudness_baseline: object = None  # metrics_audio.LoudnessBaseline of an audio run, or None
 
     @property
     def scale(self) -> float:
@@ -570,6 +579,130 @@ def _impact_finding(ctx, confidence, severity, evidence, detail) -> Finding:
     )
 
 
+# Footfall sound (SCIENCE.md §7, metric spec 5)
+LOUDER_THAN_BASELINE_DB = 1.0  # softstep threshold: a third of the 3-dB target (no published cut)
+CADENCE_AGREE_PCT = 2.0  # softstep: a cadence this much above the baseline runs' is a confounder
+FOOTFALL_LOUDNESS_ASYM_DB = 2.0  # softstep thresholds (no published cut-off for footfall sound)
+FOOTFALL_TIMING_ASYM_PCT = 6.0
+SOUND_CAVEAT = (
+    "Only comparisons on the same surface, at the same speed and with the microphone in the "
+    "same place are meaningful; no absolute loudness threshold exists (SCIENCE.md §7)."
+)
+
+
+def _non_rearfoot_share(ctx: _Context) -> float | None:
+    """Share of landings that are midfoot or forefoot, from whatever strike data the run has
+    (strike class or angle per step, RunScribe strike type); None without strike data."""
+    classes = (ctx.steps["strike_class"].dropna().astype(str).to_numpy()
+               if "strike_class" in ctx.steps and len(ctx.steps) else np.zeros(0, dtype=str))
+    if len(classes) >= 20:
+        return float(np.mean(classes != "rearfoot"))
+    angles = _steps_values(ctx.steps, "strike_angle_deg")
+    if len(angles) >= 20:
+        return float(np.mean(angles <= RFS_STRIKE_ANGLE_DEG))
+    strike = ctx.summary.strike_type
+    if strike is not None and math.isfinite(strike):
+        return 1.0 if strike > 5 else 0.0  # RunScribe 1-5 = heel (SCIENCE.md §3)
+    return None
+
+
+def _loud_landings(ctx: _Context) -> Finding | None:
+    """Footfalls louder than the runner's own baseline at matched cadence (SCIENCE.md §7)."""
+    s, base = ctx.summary, ctx.loudness_baseline
+    diff = s.loudness_vs_baseline_db
+    if base is None or diff is None or diff < LOUDER_THAN_BASELINE_DB:
+        return None
+    confidence = 0.5  # sound follows vGRF only loosely (r = 0.35-0.39, SCIENCE.md §7)
+    caveats = []
+    cadence_up = None
+    if s.cadence_spm is not None and base.cadence_spm:
+        cadence_up = 100.0 * (s.cadence_spm / base.cadence_spm - 1.0)
+    if cadence_up is not None and cadence_up > CADENCE_AGREE_PCT:
+        confidence *= 0.6
+        caveats.append(
+            f"Your cadence was {cadence_up:.0f} % higher than in those runs: a quicker rhythm "
+            "usually softens landings, so louder steps at a higher cadence more likely mean a "
+            "faster pace (footfall sound follows speed, r = 0.61-0.70) than harder landings.")
+    forefoot = _non_rearfoot_share(ctx)
+    if forefoot is not None and forefoot >= 0.5:
+        confidence *= 0.6
+        caveats.append(
+            f"{100 * forefoot:.0f} % of your landings were midfoot or forefoot: a forefoot "
+            "landing can be louder while loading less (Wong, SCIENCE.md §7), so check tibial "
+            "shock or foot-strike angle before reading this as harder landings.")
+    n = len(base.run_ids)
+    evidence = [
+        Evidence("footfall loudness vs your baseline", diff, "dB",
+                 f"median of your {n} earlier audio run{'s' if n != 1 else ''} at matched "
+                 f"cadence ({base.loudness_dbfs:.1f} dBFS at {base.cadence_spm:.0f} steps/min, "
+                 f"runs {', '.join(map(str, base.run_ids))}); target >= 3 dB quieter "
+                 "(SCIENCE.md metric spec 5)", "microphone"),
+    ]
+    if s.quiet_score_pct is not None:
+        evidence.append(Evidence(
+            "quiet score", s.quiet_score_pct, "% of footfalls",
+            "share of footfalls at least 3 dB under your baseline (softstep score)",
+            "microphone"))
+    if cadence_up is not None:
+        evidence.append(Evidence("cadence vs the baseline runs", cadence_up, "%",
+                                 f"flagged above +{CADENCE_AGREE_PCT:g} % (softstep threshold)",
+                                 "microphone"))
+    return Finding(
+        "loud_landings",
+        "Your footfalls are louder than your baseline",
+        f"Your footfalls were {diff:.1f} dB louder than in your earlier runs at the same cadence. "
+        "Quiet running cut peak sound by 31-49 % (about 3-6 dB) and loading rates by a third "
+        "in trials (SCIENCE.md §2, §7): aim for at least 3 dB quieter. " + SOUND_CAVEAT
+        + (" " + " ".join(caveats) if caveats else ""),
+        confidence * ctx.scale,
+        _clip(diff / (2 * 3.0)),  # 6 dB louder (twice the target) = full severity
+        evidence,
+        "Record again with the phone in the same place, on the same surface and at the same "
+        "pace; a shank-mounted accelerometer would measure the landing itself (SCIENCE.md §1).",
+        "SCIENCE.md §7 (footstep sound), metric spec 5, §2 (Tate & Milner 2017)",
+    )
+
+
+def _footfall_asymmetry(ctx: _Context) -> Finding | None:
+    """Odd vs even footfalls differ in loudness or timing (audio; feet unknown)."""
+    s = ctx.summary
+    loud, timing = s.footfall_loudness_asymmetry_db, s.footfall_timing_asymmetry_pct
+    if (loud is None and timing is None) or _asymmetry(ctx) is not None:
+        return None  # a source that knows the sides has said it already (one asymmetry finding)
+    evidence, severity, confidence, parts = [], 0.0, 0.0, []
+    if timing is not None:
+        evidence.append(Evidence(
+            "step-time difference, odd vs even footfalls", timing, "% of the step",
+            f"softstep threshold {FOOTFALL_TIMING_ASYM_PCT:g} % (no published cut-off); "
+            f"{s.footfall_timing_asymmetry_ms or 0:.0f} ms", "microphone"))
+        if timing >= FOOTFALL_TIMING_ASYM_PCT:
+            severity, confidence = _clip(timing / (3 * FOOTFALL_TIMING_ASYM_PCT)), 0.45
+            parts.append(f"one foot's step lasts {timing:.0f} % longer than the other's")
+    if loud is not None:
+        evidence.append(Evidence(
+            "loudness difference, odd vs even footfalls", loud, "dB",
+            f"softstep threshold {FOOTFALL_LOUDNESS_ASYM_DB:g} dB (no published cut-off); a "
+            "microphone nearer one foot also makes that foot louder", "microphone"))
+        if loud >= FOOTFALL_LOUDNESS_ASYM_DB:
+            severity = max(severity, _clip(loud / (3 * FOOTFALL_LOUDNESS_ASYM_DB)))
+            confidence = max(confidence, 0.3)  # low: microphone position can cause it
+            parts.append(f"one foot lands {loud:.1f} dB louder than the other")
+    if confidence == 0:
+        return None
+    return Finding(
+        "asymmetry",
+        "Your two feet do not land alike",
+        "Counting your footfalls in turn, " + " and ".join(parts) + ". A microphone cannot tell "
+        "which foot is which, so this says that one side differs, not which. Imbalance can "
+        "come from an old injury or weakness; single-leg strength work helps. " + SOUND_CAVEAT,
+        confidence * ctx.scale,
+        severity,
+        evidence,
+        "A video from behind, or a sensor on each shin, would show which leg it is.",
+        "softstep thresholds (no published cut-off for footfall-sound asymmetry); SCIENCE.md §7",
+    )
+
+
 RULES = (
     _low_cadence,
     _overstriding,
@@ -578,6 +711,8 @@ RULES = (
     _fading_form,
     _asymmetry,
     _hard_impact,
+    _loud_landings,
+    _footfall_asymmetry,
 )
 
 
@@ -589,6 +724,7 @@ def diagnose(
     runner: Runner | None,
     *,
     placement: str | None = None,
+    loudness_baseline=None,
 ) -> list[Finding]:
     """Probable causes of hard landing, ranked by ``confidence × severity`` (highest first).
 
@@ -600,6 +736,9 @@ def diagnose(
     runner : height enables the step-length-to-height evidence and the tall-runner caveat
     placement : sensor placement of per-step impact data ("shank", "force_plate", ...);
         defaults to ``steps.attrs.get("placement")``
+    loudness_baseline : metrics_audio.LoudnessBaseline of an audio run (the runner's earlier
+        audio runs at matched cadence); without it no loud-landings finding (a first audio run
+        becomes the baseline)
 
     Returns an empty list for a healthy run or when the data cannot support any rule.
     """
@@ -613,6 +752,7 @@ def diagnose(
         summary, table, steps, segments if segments is not None else pd.DataFrame(),
         runner or Runner(), placement, running_s,
         source="watch" if not len(steps) else (placement or "steps"),
+        loudness_baseline=loudness_baseline,
     )
     findings = [f for f in (rule(ctx) for rule in RULES) if f is not None]
     for f in findings:

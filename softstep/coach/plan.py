@@ -9,7 +9,8 @@ Structure
   1-3, +7.5 % for weeks 4-5 (Willy 2016), +10 % for weeks 6-8 (Heiderscheit 2011), each step
   taken only once the current target feels comfortable (SCIENCE.md §2). A runner already at
   >= 175 spm (Garmin 70th percentile, §6) stays at +5 %; no target goes above 190 spm.
-- **Quiet running** (hard impact, heel striking, overstriding): the Davis-lab protocol, 8
+- **Quiet running** (hard impact, heel striking, overstriding, loud landings): the Davis-lab
+  protocol, 8
   sessions over 2 weeks, 15 -> 30 min, continuous feedback in sessions 1-4 then faded, then a
   retention check with no feedback and a verbal recall cue (SCIENCE.md §2, spec item 14).
   Metronome checks then fade: every 500 m, every 1 km, alternate runs, as needed (§2).
@@ -33,7 +34,8 @@ from __future__ import annotations
 from softstep.model import Finding, Plan, PlanItem, PlanWeek, Summary
 
 CADENCE_CODES = ("low_cadence", "overstriding", "heel_striking", "bouncing", "hard_impact")
-QUIET_CODES = ("hard_impact", "heel_striking", "overstriding")
+QUIET_CODES = ("hard_impact", "heel_striking", "overstriding", "loud_landings")
+QUIET_TARGET_DB = 3.0  # SCIENCE.md metric spec 5: target a >= 3 dB (≈ 30 %) quieter footfall
 HIGH_BASELINE_SPM = 175.0  # SCIENCE.md §6 Garmin gauge: >= 174 spm is the top 30 %
 MAX_TARGET_SPM = 190.0
 # (first week, last week, increase over baseline); SCIENCE.md §2: +5 % first, then +7.5 %
@@ -89,10 +91,19 @@ def _quiet_session(n: int, found: set[str]) -> PlanItem:
         if continuous
         else "listen for your footfalls only in the first and last 5 minutes (faded feedback)"
     )
+    target = ""
+    if "loud_landings" in found:
+        target = (
+            f" Target: footfalls at least {QUIET_TARGET_DB:g} dB quieter than your baseline "
+            "(about 30 % less sound; SCIENCE.md metric spec 5). Record with the phone in the "
+            "same place, on the same surface, at the same pace, and `softstep analyze` the "
+            "recording: its quiet score is the share of footfalls that reach the target."
+        )
     return PlanItem(
         kind="quiet_run",
         title=f"Quiet-running session {n} of 8",
-        detail=f"Easy run on a smooth, consistent surface: {feedback}. Keep your usual pace.",
+        detail=f"Easy run on a smooth, consistent surface: {feedback}. Keep your usual pace."
+        + target,
         answers=_answers(QUIET_CODES, found),
         minutes=float(QUIET_MINUTES[n - 1]),
     )
@@ -157,7 +168,8 @@ def _cues(found: set[str]) -> list[PlanItem]:
                  _answers(("overstriding", "heel_striking", "hard_impact"), found)),
         PlanItem("cue", "Quick, light steps",
                  "Think of the ground as hot: short, quick, quiet steps.",
-                 _answers(("low_cadence", "hard_impact", "bouncing", "heel_striking"), found)),
+                 _answers(("low_cadence", "hard_impact", "bouncing", "heel_striking",
+                           "loud_landings"), found)),
         PlanItem("cue", "Run tall and relaxed",
                  "Head up, shoulders loose, push the ground away rather than jumping up.",
                  _answers(("bouncing", "fading_form"), found)),
@@ -229,7 +241,8 @@ def build_plan(findings: list[Finding], summary: Summary) -> Plan:
             focus = f"Cadence +{increase * 100:g} %"
         else:
             target = baseline
-            focus = "Hold your form late in runs"
+            focus = ("Hold your form late in runs" if "fading_form" in found
+                     else "Keep your cadence steady")
             sessions.append(
                 PlanItem(
                     kind="cadence",

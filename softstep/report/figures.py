@@ -126,8 +126,7 @@ PER_STEP = (
     ("peak_force_bw", "peak force (BW)", 1.0),
     ("loading_rate_bw_per_s", "loading rate (BW/s)", 1.0),
     ("strike_angle_deg", "foot-strike angle (°)", 1.0),
-    ("loudness_db", "loudness (dB)", 1.0),
-)
+)  # footfall loudness has its own figure (``loudness``)
 CLIPPED_COLOUR = "#d62728"
 
 
@@ -163,4 +162,49 @@ def per_step(run: RunAnalysis) -> go.Figure | None:
     fig.update_xaxes(title_text="minutes from start", row=len(shown), col=1)
     fig.update_layout(height=200 * len(shown) + 80, margin={"t": 30, "b": 40, "l": 70, "r": 20},
                       legend={"orientation": "h", "y": 1.06}, template="plotly_white")
+    return fig
+
+
+SMOOTH_COLOUR = "#ff7f0e"
+
+
+def loudness(run: RunAnalysis) -> go.Figure | None:
+    """Footfall sound of an audio run: each footfall's loudness (dB re the run's median) with
+    its 5-step moving average (SCIENCE.md metric spec: "computed per step and smoothed over 5
+    steps"), and the cadence per minute. Clipped footfalls are red and left out of the
+    average. None when the run has no footfall loudness.
+    """
+    from softstep import metrics_audio
+
+    steps = run.steps
+    if not len(steps) or "loudness_db" not in steps or not steps["loudness_db"].notna().any():
+        return None
+    t_min = steps["t_s"].to_numpy(float) / 60.0
+    y = steps["loudness_db"].to_numpy(float)
+    clipped = steps["impact_clipped"].astype("boolean").fillna(False).to_numpy(bool)
+    smooth = metrics_audio.smoothed_loudness_db(steps)
+    segments = run.segments if run.segments is not None else pd.DataFrame()
+    has_minutes = "minute" in segments and segments["cadence_spm"].notna().any()
+    rows = 2 if has_minutes else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    every = _thin(len(steps))
+    for keep, name, colour in ((~clipped, "each footfall", RAW_COLOUR),
+                               (clipped, "clipped (a lower bound)", CLIPPED_COLOUR)):
+        if keep.any():
+            fig.add_trace(go.Scatter(x=t_min[keep][every], y=y[keep][every], mode="markers",
+                                     name=name, marker={"color": colour, "size": 4}),
+                          row=1, col=1)
+    fig.add_trace(go.Scatter(x=t_min[every], y=smooth[every], mode="lines",
+                             name=f"{metrics_audio.SMOOTH_STEPS}-step moving average",
+                             line={"color": TREND_COLOUR, "width": 2}), row=1, col=1)
+    fig.update_yaxes(title_text="loudness (dB re run median)", row=1, col=1)
+    if has_minutes:
+        mid = (segments["start_s"].to_numpy(float) + segments["end_s"].to_numpy(float)) / 120.0
+        fig.add_trace(go.Scatter(x=mid, y=segments["cadence_spm"], mode="lines+markers",
+                                 name="cadence per minute", marker={"color": SMOOTH_COLOUR},
+                                 line={"color": SMOOTH_COLOUR}), row=2, col=1)
+        fig.update_yaxes(title_text=fmt.label("cadence_spm"), row=2, col=1)
+    fig.update_xaxes(title_text="minutes from start", row=rows, col=1)
+    fig.update_layout(height=240 * rows + 80, margin={"t": 30, "b": 40, "l": 70, "r": 20},
+                      legend={"orientation": "h", "y": 1.08}, template="plotly_white")
     return fig

@@ -57,6 +57,21 @@ METRICS: dict[str, Metric] = {
     "stride_cv_pct": Metric("Stride-time variation", "%", 1, 1, short="stride CV"),
     "contact_lr_diff_pct": Metric("Left/right contact difference", "%", 1, 1, short="L/R contact"),
     "impact_lr_diff_pct": Metric("Left/right impact difference", "%", 1, 1, short="L/R impact"),
+    # footfall sound (audio runs; metrics_audio)
+    "loudness_dbfs": Metric("Footfall loudness (median)", "dBFS", 1, 1, short="loudness"),
+    "loudness_iqr_db": Metric("Footfall loudness spread (IQR)", "dB", 1, 1),
+    "loudness_trend_db_per_10min": Metric("Loudness trend", "dB per 10 min", 1, 1),
+    "loudness_third_change_db": Metric("Loudness, last vs first third", "dB", 1, 1),
+    "footfall_loudness_asymmetry_db": Metric("Odd/even footfall loudness difference", "dB", 1, 1,
+                                             short="odd/even"),
+    "footfall_timing_asymmetry_ms": Metric("Odd/even step-time difference", "ms", 1, 0),
+    "footfall_timing_asymmetry_pct": Metric("Odd/even step-time difference", "%", 1, 1),
+    "loudness_vs_baseline_db": Metric("Loudness vs your baseline", "dB", 1, 1),
+    "quiet_score_pct": Metric("Quiet score (footfalls ≥ 3 dB under baseline)", "%", 1, 0),
+    "loudness_asymmetry_db": Metric("Odd/even loudness difference", "dB", 1, 1, short="odd/even"),
+    "timing_asymmetry_pct": Metric("Odd/even step-time difference", "%", 1, 1,
+                                   short="odd/even time"),
+    "quiet_pct": Metric("Footfalls ≥ 3 dB under baseline", "%", 1, 0, short="quiet"),
 }
 
 # Summary fields shown, in order; duration and pace have their own formats.
@@ -152,6 +167,11 @@ ESTIMATE_RMSE = {
 }
 
 
+# Summary figures that are changes, shown with their sign (+3.8 dB)
+SIGNED_FIELDS = ("loudness_trend_db_per_10min", "loudness_third_change_db",
+                 "loudness_vs_baseline_db")
+
+
 def summary_rows(summary: Summary, source: str | None = None) -> list[tuple[str, str]]:
     """(label, value) for every summary figure the run has, in SUMMARY_FIELDS order; a figure
     that ``source`` only estimates carries its validation error (ESTIMATE_RMSE).
@@ -163,7 +183,7 @@ def summary_rows(summary: Summary, source: str | None = None) -> list[tuple[str,
     for name in SUMMARY_FIELDS:
         value = getattr(summary, name)
         if _finite(value):
-            text = show(name, value)
+            text = show(name, value, signed=name in SIGNED_FIELDS)
             rmse = ESTIMATE_RMSE.get((source, name))
             if rmse is not None:
                 text += f" (± {rmse:g} {METRICS[name].unit} per step)"
@@ -209,6 +229,10 @@ PER_MINUTE_FIELDS = (
     "loading_rate_bw_per_s",
     "vertical_oscillation_cm",
     "loudness_db",
+    "loudness_dbfs",
+    "loudness_asymmetry_db",
+    "timing_asymmetry_pct",
+    "quiet_pct",
     "stride_cv_pct",
     "contact_lr_diff_pct",
     "impact_lr_diff_pct",
@@ -227,7 +251,8 @@ def segment_cells(segments) -> tuple[list[str], list[list[str]]]:
     """
     if "minute" in segments:
         shown = segments
-        names = [n for n in PER_MINUTE_FIELDS if n == "minute" or shown[n].notna().any()]
+        names = [n for n in PER_MINUTE_FIELDS
+                 if n == "minute" or (n in shown and shown[n].notna().any())]
         rows = [
             [f"{row[n]:.0f}" if n == "minute" else number(n, row[n]) for n in names]
             for row in shown.to_dict(orient="records")
@@ -312,3 +337,59 @@ def activity_line(info: dict | None) -> str | None:
                 if _finite(v) and v >= EXCLUDED_MIN_S]
     line = f"analysed {duration(info['running_s'])} of running"
     return line + (f"; excluded {', '.join(excluded)}" if excluded else "")
+
+
+SOUND_CAVEAT = (
+    "Loudness is compared only with your own runs: the same surface, the same pace and the "
+    "microphone in the same place. No absolute loudness threshold exists (SCIENCE.md §7)."
+)
+
+
+def loudness_lines(run) -> list[str]:
+    """What the loudness section of an audio run says: its baseline (or that it becomes the
+    baseline), the quiet score, the odd/even asymmetry and the within-runner caveat; [] for a
+    run without footfall loudness.
+
+    >>> from softstep.model import Recording, RunAnalysis, Summary, empty_records, empty_steps
+    >>> rec = Recording("audio", "running", empty_records(), info={"loudness_baseline": None})
+    >>> run = RunAnalysis(rec, empty_steps(), Summary(loudness_dbfs=-25.0), None, [], None)
+    >>> loudness_lines(run)[0][:52]
+    'No earlier audio run of yours at this cadence: this '
+    """
+    s = run.summary
+    if s.loudness_dbfs is None:
+        return []
+    base = (run.recording.info or {}).get("loudness_baseline")
+    lines = []
+    if not base:
+        lines.append(
+            "No earlier audio run of yours at this cadence: this run becomes your loudness "
+            f"baseline ({s.loudness_dbfs:.1f} dBFS median footfall). Record the next runs with "
+            "the microphone in the same place, on the same surface, at the same pace.")
+    else:
+        runs = ", ".join(str(i) for i in base.get("run_ids") or [])
+        lines.append(
+            f"Your baseline: {base['loudness_dbfs']:.1f} dBFS at {base['cadence_spm']:.0f} "
+            f"steps/min (median of earlier audio run(s) {runs} within ±5 % cadence). This run: "
+            f"{show('loudness_vs_baseline_db', s.loudness_vs_baseline_db, signed=True)}.")
+        if _finite(s.quiet_score_pct):
+            lines.append(
+                f"Quiet score {s.quiet_score_pct:.0f} %: the share of footfalls at least 3 dB "
+                "quieter than your baseline (the target, SCIENCE.md metric spec 5); 50 % or more "
+                "means your typical footfall reached it.")
+    if _finite(s.footfall_loudness_asymmetry_db) or _finite(s.footfall_timing_asymmetry_pct):
+        lines.append(
+            "Odd vs even footfalls: loudness differs by "
+            f"{show('footfall_loudness_asymmetry_db', s.footfall_loudness_asymmetry_db)}, step "
+            f"time by {show('footfall_timing_asymmetry_ms', s.footfall_timing_asymmetry_ms)} "
+            f"({show('footfall_timing_asymmetry_pct', s.footfall_timing_asymmetry_pct)}). "
+            "A microphone cannot tell which foot is which, so these say how much the two sides "
+            "differ, not which side; a microphone nearer one foot also makes it louder.")
+    steps = run.steps
+    if steps is not None and "impact_clipped" in steps:
+        n_clipped = int(steps["impact_clipped"].fillna(False).astype(bool).sum())
+        if n_clipped:
+            lines.append(f"{n_clipped} footfalls reached full scale (clipped): their loudness "
+                         "is a lower bound, so they are left out of these figures.")
+    lines.append(SOUND_CAVEAT)
+    return lines

@@ -62,6 +62,8 @@ def _run_view(run: RunAnalysis) -> dict:
         "over_time": _plot_div(figures.over_time(run, table)),
         "against_speed": _plot_div(figures.against_speed(run, table)),
         "per_step": _plot_div(figures.per_step(run)),
+        "loudness": _plot_div(figures.loudness(run)),
+        "loudness_lines": fmt.loudness_lines(run),
     }
 
 

@@ -33,6 +33,10 @@ def run_report(run: RunAnalysis) -> Group:
     """One run as a group of rich renderables."""
     parts = [_header(run), _summary(run)]
     parts.append(_findings(run))
+    loudness = fmt.loudness_lines(run)
+    if loudness:
+        parts.append(Panel(Text("\n".join(loudness)), title="Footfall loudness",
+                           title_align="left"))
     if len(run.segments):
         parts.append(_per_km(run))
     parts.append(_plan(run.plan))

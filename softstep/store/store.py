@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from softstep.errors import StoreError
+from softstep.metrics_audio import AudioRunRow
 from softstep.model import (
     RECORD_COLUMNS,
     STEP_COLUMNS,
@@ -233,6 +234,28 @@ class Store:
             query = query.where(runners.c.name == runner)
         with self._read() as conn:
             return [RunRow(*row) for row in conn.execute(query)]
+
+    def audio_history(self, runner: str) -> list[AudioRunRow]:
+        """The stored audio runs of ``runner`` (footfall loudness and cadence per run), oldest
+        first: what ``metrics_audio.loudness_baseline`` picks the runner's baseline from."""
+        query = (
+            sa.select(
+                runs.c.id,
+                files.c.content_hash,
+                runs.c.start,
+                summaries.c.cadence_spm,
+                summaries.c.loudness_dbfs,
+                summaries.c.steps_detected,
+                runs.c.device,
+            )
+            .join(runners, runners.c.id == runs.c.runner_id)
+            .join(files, files.c.id == runs.c.file_id)
+            .join(summaries, summaries.c.run_id == runs.c.id)
+            .where(runners.c.name == runner, runs.c.source == "audio")
+            .order_by(runs.c.id)
+        )
+        with self._read() as conn:
+            return [AudioRunRow(*row) for row in conn.execute(query)]
 
     def load_run(self, run_id: int) -> RunAnalysis:
         """The stored run ``run_id`` rebuilt: recording with records, steps, summary, per-km
