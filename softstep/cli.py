@@ -83,7 +83,8 @@ def analyze(
         typer.Argument(
             help="FIT, TCX or GPX files (.gz too), inertial sensor files (Sensor Logger zip or "
             "CSV, phyphox CSV, a CSV or Parquet of time_s and acc_x..gyr_z) or force-plate "
-            "files (QTM force TSV, CSV of time_s and fz_n)."
+            "files (QTM force TSV, CSV of time_s and fz_n), or side-view keypoint JSON "
+            "(e.g. RTMPose-Halpe26 .pose.json)."
         ),
     ],
     runner: RunnerOption = "me",
@@ -327,7 +328,8 @@ def validate(
     ] = None,
     only: Annotated[
         str | None,
-        typer.Option(help="Comma-separated data sets: sacral,ankle_hip,foot,forceplate,audio."),
+        typer.Option(help="Comma-separated data sets: sacral,ankle_hip,foot,forceplate,audio,"
+                     "video,markers."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:

@@ -95,6 +95,13 @@ def _audio_footfalls(recording: Recording) -> pd.DataFrame:
     return detect_recording(recording)
 
 
+def _video_contacts(recording: Recording) -> pd.DataFrame:
+    """Side-view video keypoints (readers.pose): contacts and landing geometry (steps.video)."""
+    from softstep.steps.video import detect_recording
+
+    return detect_recording(recording)
+
+
 TRUNK_PLACEMENTS = ("sacrum", "waist", "pocket")
 
 # The step table: which detector turns a source's Recording into Steps (one row per contact).
@@ -106,6 +113,7 @@ DETECTORS: dict[str, Detector] = {
     "imu": _imu_contacts,
     "forceplate": _force_contacts,
     "audio": _audio_footfalls,
+    "video": _video_contacts,
 }
 
 
@@ -204,6 +212,8 @@ def analyze_recording(
     """
     from softstep import metrics_audio
 
+    if recording.source == "video" and runner.leg_length_m:  # pixels -> cm (steps.video)
+        recording.info.setdefault("leg_length_m", runner.leg_length_m)
     steps = detect_steps(recording)
     account_activity(recording, steps)
     summary = metrics.summarize(recording.records, steps, runner)

@@ -32,7 +32,7 @@ from softstep.readers._common import (
 __all__ = ["DEFAULT_MAX_BYTES", "IMU_SUFFIXES", "SUFFIXES", "read"]
 
 DEFAULT_MAX_BYTES = 512 * 2**20
-SUFFIXES = {".fit": "fit", ".tcx": "tcx", ".gpx": "gpx"}
+SUFFIXES = {".fit": "fit", ".tcx": "tcx", ".gpx": "gpx", ".json": "pose"}
 IMU_SUFFIXES = (".csv", ".tsv", ".txt", ".zip", ".parquet", ".pq")
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 PARQUET_MAGIC = b"PAR1"
@@ -60,6 +60,10 @@ def _format(data: bytes, path: Path) -> str | None:
     kind = sniff(data)
     if kind is not None:
         return kind
+    from softstep.readers.pose import is_pose_json
+
+    if is_pose_json(data) or _format_from_suffix(path) == "pose":  # video keypoints (issue 5)
+        return "pose"
     from softstep.readers.audio import audio_kind
 
     if audio_kind(data[:64]) is not None:  # sound / video containers, before any table sniffing
@@ -173,6 +177,10 @@ def read(
         )
     digest = content_hash(data)
     try:
+        if kind == "pose":
+            from softstep.readers.pose import read_pose
+
+            return read_pose(data, label, digest)
         if kind == "forceplate":
             from softstep.readers.forceplate import read_forceplate
 

@@ -26,12 +26,18 @@ returns are matched to the data set's reference:
   force-plate contact times of ``treadmill_force_markers`` and ``sacral_grf_treadmill`` with
   synthetic footfall sounds and noises (hum, belt, music, babble, another runner) at several
   SNRs; footfalls matched to the plate ICs within 50 ms, targets at SNR >= 3 dB.
+- **video** (``video_side_treadmill/male_side.pose.json``, issue 5): the keypoint file through
+  analyze_file; cadence within 1 step/min of 168.9, contact time and duty factor inside the
+  ground truth's physiological bands, facing as declared (``validation.video``).
+- **markers** (``treadmill_force_markers``): heel / toe / shank markers projected to the
+  sagittal plane through ``steps.video.detect_video`` at 240 Hz and at 30 fps, ICs and TOs
+  against the force-plate contacts, strike angles reported (``validation.video``).
 
 ``validate(data_dir)`` returns the tables and a ``targets`` table (one PASS / FAIL / INFO line per
 target of issue 3); ``softstep validate`` prints them and exits 1 when a target fails.
 
 >>> sorted(DATA_SETS)
-['ankle_hip', 'audio', 'foot', 'forceplate', 'sacral']
+['ankle_hip', 'audio', 'foot', 'forceplate', 'markers', 'sacral', 'video']
 """
 
 from __future__ import annotations
@@ -48,13 +54,15 @@ from softstep.errors import NoRunningError
 from softstep.model import Runner
 from softstep.pipeline import analyze_file
 
-DATA_SETS = ("sacral", "ankle_hip", "foot", "forceplate", "audio")
+DATA_SETS = ("sacral", "ankle_hip", "foot", "forceplate", "audio", "video", "markers")
 FOLDERS = {
     "sacral": "sacral_grf_treadmill",
     "ankle_hip": "ankle_hip_outdoor_run",
     "foot": "foot_imu_running",
     "forceplate": "treadmill_force_markers",
     "audio": "treadmill_force_markers",  # and sacral_grf_treadmill: the footfall timings
+    "video": "video_side_treadmill",
+    "markers": "treadmill_force_markers",
 }
 
 # issue 3 targets
@@ -110,7 +118,7 @@ def work_units(only: Iterable[str]) -> int:
 
     per = {"sacral": SACRAL_TRIALS + 1, "ankle_hip": 1,
            "foot": len(foot.RUNNING) + len(foot.WALKING) + len(foot.RUNNING), "forceplate": 1,
-           "audio": len(audio.case_specs()) + 1}
+           "audio": len(audio.case_specs()) + 1, "video": 1, "markers": 1}
     return sum(per[n] for n in only)
 
 
@@ -407,8 +415,20 @@ def _audio(data_dir: Path, tick: Progress) -> tuple[dict[str, pd.DataFrame], lis
     return {"audio": table, "audio_cases": cases}, targets
 
 
+def _video(data_dir: Path, tick: Progress) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    from softstep.validation import video
+
+    return video.video_set(data_dir, tick)
+
+
+def _markers(data_dir: Path, tick: Progress) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    from softstep.validation import video
+
+    return video.markers_set(data_dir, tick)
+
+
 EVALUATORS = {"sacral": _sacral, "ankle_hip": _ankle_hip, "foot": _foot,
-              "forceplate": _forceplate, "audio": _audio}
+              "forceplate": _forceplate, "audio": _audio, "video": _video, "markers": _markers}
 
 
 def validate(
@@ -464,10 +484,15 @@ TITLES = {
             "--side right); RFS / MFS / FFS: rear-, mid-, forefoot strikes",
     "forceplate": "Force plate (treadmill_force_markers QTM TSV) vs "
                   "contacts_from_force_threshold50N.csv",
+    "video": "Side-view video keypoints (video_side_treadmill/male_side.pose.json, "
+             "RTMPose-Halpe26, 30 fps) through analyze_file vs male_side.groundtruth.json",
+    "markers": "Heel / toe / shank markers projected to the sagittal plane "
+               "(treadmill_force_markers, 240 Hz and decimated to 30 fps) through steps.video "
+               "vs force-plate contacts",
     "audio": "Footstep audio (real force-plate contact times, synthetic footfall sound and "
              "noise; README): per noise and SNR, footfalls matched within 50 ms",
 }
-SHOWN = ("sacral", "sacral_cv", "ankle_hip", "foot", "forceplate", "audio")
+SHOWN = ("sacral", "sacral_cv", "ankle_hip", "foot", "forceplate", "audio", "video", "markers")
 HEADERS = {
     "found_pct": "found %", "false_pct": "false %", "ic_abs_median_ms": "|IC| med ms",
     "ic_abs_p95_ms": "|IC| p95 ms", "contact_bias_ms": "CT bias ms",
