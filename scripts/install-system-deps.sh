@@ -9,6 +9,8 @@ packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
   || packages+=(postgresql)
+# PortAudio for `softstep listen` (sounddevice); its tests fake the device and need no sound card
+ldconfig -p 2>/dev/null | grep libportaudio.so.2 >/dev/null || packages+=(libportaudio2)
 ((${#packages[@]})) || { echo "system packages: all present"; exit 0; }
 
 if [[ $(id -u) -eq 0 ]]; then

@@ -318,6 +318,66 @@ def metronome(
 
 
 @app.command()
+def listen(
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Play this recording through the live path in real "
+                     "time instead of the microphone.", show_default=False),
+    ] = None,
+    speed: Annotated[
+        float, typer.Option(min=0.1, max=100, help="With --from-file: play this many times "
+                            "faster than real time.")
+    ] = 1.0,
+    session: Annotated[
+        int, typer.Option(min=1, max=8, help="Quiet-running session of your plan (1-8): "
+                          "continuous cues in 1-4, faded in 5-8 (SCIENCE.md §2).")
+    ] = 1,
+    retention: Annotated[
+        bool, typer.Option("--retention", help="A retention check: no cues at all.")
+    ] = False,
+    metronome: Annotated[
+        bool, typer.Option("--metronome", help="Play clicks at your plan's target cadence.")
+    ] = False,
+    cadence: Annotated[
+        float | None, typer.Option("--cadence", min=60, max=240, help="Metronome cadence, "
+                                   "steps/min (default: your plan's target).", show_default=False)
+    ] = None,
+    sound: Annotated[
+        bool, typer.Option("--sound/--no-sound", help="Play a short cue sound when your "
+                           "footfalls stay louder than your target.")
+    ] = True,
+    minutes: Annotated[
+        float | None, typer.Option(min=0.1, help="Stop after this many minutes of sound.",
+                                   show_default=False)
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Save the session as a run.")
+    ] = True,
+    runner: RunnerOption = "me",
+    db: DbOption = None,
+) -> None:
+    """Listen to your footfalls while you run: cadence and per-step loudness on screen, a cue
+    when they stay louder than your target, the session saved as a run. Ctrl-C ends it.
+
+    Needs a microphone (PortAudio: sudo apt install libportaudio2) unless --from-file is given.
+    """
+    from softstep.live.listen import ListenOptions, run_listen
+
+    options = ListenOptions(from_file=from_file, speed=speed, session=session,
+                            retention=retention, metronome=metronome, cadence_spm=cadence,
+                            sound=sound, save=save, minutes=minutes, runner=runner)
+    try:
+        database = _open_store(db)
+        profile = database.runner(runner)
+        code = run_listen(options, database, profile, out, err)
+    except SoftstepError as exc:
+        raise _fail(str(exc)) from None
+    database.close()
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
 def validate(
     data: Annotated[
         Path | None,
