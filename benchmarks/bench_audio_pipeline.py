@@ -12,7 +12,10 @@ encoded with PyAV) outside the timings. Then, each in a fresh process so that pe
   decodes it and takes the RMS of each frame), nothing else;
 - softstep: ``analyze_file(path, Runner())`` up to the finished plan (what ``softstep analyze``
   does), the file processed in blocks by the audio reader. Its footfalls are matched to the
-  truth (±50 ms) as a check that the timing is not bought with misses.
+  truth (±50 ms) as a check that the timing is not bought with misses. Below each row, the
+  time of its stages (wall / CPU of all threads): imports, the file's content hash, read
+  (decode + envelope, ``readers.audio.read_audio``), detect (``steps.audio.detect_footfalls``)
+  and the rest (metrics, findings, plan).
 
     python benchmarks/bench_audio_pipeline.py [--hours 1] [--m4a-minutes 60] [--repeat 1]
 
@@ -60,13 +63,37 @@ if mode == "baseline":
     out = {"n": len(rms)}
 else:
     import scipy.signal
+    import softstep.readers as readers
+    import softstep.readers.audio as reader
+    import softstep.steps.audio as steps
     from softstep.model import Runner
     from softstep.pipeline import analyze_file
     import_s = time.perf_counter() - t0
+    stages = {}  # stage: [wall s, cpu s] (cpu: all threads of the process)
+
+    def timed(module, name, stage):
+        inner = getattr(module, name)
+        def wrapper(*args, **kwargs):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                s = stages.setdefault(stage, [0.0, 0.0])
+                s[0] += time.perf_counter() - w
+                s[1] += time.process_time() - c
+        setattr(module, name, wrapper)
+
+    timed(readers, "file_content_hash", "hash")
+    timed(reader, "read_audio", "read")  # decode + envelope (the hash is taken before)
+    timed(steps, "detect_footfalls", "detect")
+    w, c = time.perf_counter(), time.process_time()
     runs = analyze_file(path, Runner()).runs
+    total = [time.perf_counter() - w, time.process_time() - c]
+    stages["rest"] = [total[i] - sum(v[i] for v in stages.values()) for i in (0, 1)]
     t = np.concatenate([r.steps["t_s"].to_numpy(float) for r in runs]) if runs else np.zeros(0)
     out = {"n": len(t), "runs": len(runs), "t_s": t.round(4).tolist(),
-           "cadence_spm": [r.summary.cadence_spm for r in runs]}
+           "cadence_spm": [r.summary.cadence_spm for r in runs],
+           "cpu_s": time.process_time(), "stages": stages}
 elapsed = time.perf_counter() - t0
 status = open("/proc/self/status").read()
 peak_kib = int(status.split("VmHWM:")[1].split()[0])
@@ -148,6 +175,10 @@ def main() -> None:
                   f"{ours['s']:7.2f} ({ours['import_s']:.2f}) {ours['s'] / base['s']:6.2f} "
                   f"{ours['s'] * 60 / minutes:10.2f} {base['rss_mib']:8.0f} "
                   f"{ours['rss_mib']:12.0f} {found:7.1f} {false:7.1f}")
+            stages = dict(import_=[ours["import_s"]] * 2, **ours["stages"])
+            print(f"{'':9s} stages wall / cpu s: " + ", ".join(
+                f"{k.rstrip('_')} {w:.2f} / {c:.2f}" for k, (w, c) in stages.items())
+                + f"; whole process cpu {ours['cpu_s']:.2f} s")
         print("aim (issue 4): one hour in <= 10 s and <= 500 MB peak")
 
 

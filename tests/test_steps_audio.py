@@ -102,18 +102,52 @@ def test_footfalls_found_through_gym_noise(background):
     assert abs(steps["cadence_spm"].median() - 168) < 3
 
 
-@pytest.mark.parametrize("name", ["silence", "belt", "speech", "chords", "drum120", "drum240"])
+@pytest.mark.parametrize("name", ["silence", "belt", "speech", "chords", "drum120", "drum240",
+                                  "drum170", "metronome"])
 def test_no_footfalls_invented_without_running(name):
+    from softstep.coach.metronome import click_track
+
     sound = {
         "silence": np.zeros(20 * FS, np.float32),
         "belt": belt_noise(FS, 20.0, 0.02),
         "speech": speech_like(FS, 20.0) + belt_noise(FS, 20.0, 0.002),
         "chords": chords(FS, 20.0, bpm=100),  # music without drums
         "drum120": drum(FS, 20.0, bpm=120) + belt_noise(FS, 20.0, 0.002),  # below 140 spm
-        "drum240": drum(FS, 20.0, bpm=240) + belt_noise(FS, 20.0, 0.002),  # above 220 spm
+        # at the top of the cadence prior, and timed like a machine
+        "drum240": drum(FS, 20.0, bpm=240) + belt_noise(FS, 20.0, 0.002),
+        # at a running tempo, footfall-like thuds, but timed like a machine (a song's drums)
+        "drum170": drum(FS, 20.0, bpm=170) + belt_noise(FS, 20.0, 0.002),
+        # the metronome of `softstep listen` heard by the microphone
+        "metronome": (click_track(176, 20.0, sample_rate_hz=FS) / 32767.0 * 0.3
+                      + belt_noise(FS, 20.0, 0.002)).astype(np.float32),
     }[name]
     steps = detect_footfalls(envelope(sound), ENVELOPE_HZ)
     assert len(steps) == 0
+
+
+@pytest.mark.parametrize("other_spm, gain", [(150, 0.5), (160, 0.5), (176, 0.5), (160, 0.7)])
+def test_a_quieter_runner_nearby_does_not_add_footfalls(other_spm, gain):
+    """A second runner on the next treadmill (6 or 3 dB quieter, slower or faster, drifting
+    through the target's phase): the footfalls are the louder runner's, not both."""
+    truth = regular_contacts(30.0, cadence_spm=168)
+    other = regular_contacts(30.0, cadence_spm=other_spm, seed=5) + 0.1
+    x = (footfalls_sound(truth, FS, 30.0) + gain * footfalls_sound(other, FS, 30.0, seed=4)
+         + belt_noise(FS, 30.0, 0.005))
+    steps = detect_footfalls(envelope(x), ENVELOPE_HZ)
+    rate, false, _ = match(truth, steps["t_s"].to_numpy())
+    assert rate >= 0.9 and false <= 0.08 * len(truth)
+    assert abs(steps["cadence_spm"].median() - 168) < 3
+
+
+def test_confidence_is_lower_for_doubtful_footfalls():
+    """Confidence falls with the onset's prominence over the noise: the same run 6 dB quieter
+    over 14 dB more belt noise has lower confidence."""
+    truth = regular_contacts(30.0, cadence_spm=172)
+    loud = footfalls_sound(truth, FS, 30.0) + belt_noise(FS, 30.0, 0.002)
+    quiet = footfalls_sound(truth, FS, 30.0, level=0.15) + belt_noise(FS, 30.0, 0.01)
+    conf = [detect_footfalls(envelope(x), ENVELOPE_HZ)["confidence"] for x in (loud, quiet)]
+    assert conf[0].between(0, 1).all() and conf[1].between(0, 1).all()
+    assert conf[0].median() > 0.9 and conf[1].median() < conf[0].median() - 0.05
 
 
 def test_running_part_of_a_recording_only():

@@ -34,6 +34,21 @@ def test_score_case_matches_one_to_one_within_50_ms(tmp_path):
     assert got["cadence_err_max_spm"] == pytest.approx(1.0, abs=0.01)  # truth is 180 steps/min
 
 
+def test_case_specs_hold_a_second_runner_at_a_near_cadence_and_music_alone():
+    names = [c.name for c in audio.case_specs()]
+    assert {"runner_near_3dB_plate", "music_in_only", "runner_3dB_plate"} <= set(names)
+    assert not any(n.startswith("runner") and n.endswith("_only") for n in names)
+    assert len(names) == len(set(names))
+
+
+def test_false_by_confidence_bins_every_detection():
+    rows = [{"confidence": np.array([0.1, 0.5, 0.85, 0.95, 1.0]),
+             "hit": np.array([False, False, True, True, False])}]
+    got = audio.false_by_confidence(rows)
+    assert got["detections"].tolist() == [1, 1, 0, 1, 2]
+    assert got["false_pct"].iloc[[0, 1, 3, 4]].tolist() == [100, 100, 0, 50]
+
+
 def test_build_test_set_times_footfalls_from_real_force_plate_contacts(small_set, shared_data):
     folder = shared_data / "treadmill_force_markers"
     ref = pd.read_csv(folder / "contacts_from_force_threshold50N.csv")
@@ -79,6 +94,9 @@ def test_audio_detector_meets_the_targets_on_the_small_set(small_set):
                                   "cadence_err_max_spm"]].round(1).to_string(index=False)
     row = table[table["noise"] == "SNR >= 3 dB"].iloc[0]
     assert met["found_pct"][1] and met["false_pct"][1], cases
+    by_conf = table.attrs["confidence"]
+    assert by_conf["detections"].sum() == table[table["noise"] == "all"]["detections"].iloc[0]
+    assert by_conf["false_pct"].iloc[-1] <= audio.TARGET_FALSE_PCT  # the surest bin
     assert met["timing_median_ms"][1], cases
     assert row["cadence_err_median_spm"] <= audio.TARGET_CADENCE_SPM, cases
 

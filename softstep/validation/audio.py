@@ -26,14 +26,16 @@ The noises are synthetic too (no real noise recordings exist in ../shared/data):
 ``hum`` (treadmill motor: 50 or 60 Hz mains and 10 harmonics, a 0.8-3 kHz whine with slow FM,
 fan noise), ``belt`` (150 Hz-3 kHz noise, amplitude-modulated ±30 % at the step rate),
 ``music_out`` (triad chords with a four-on-the-floor kick, snare and hi-hat at 120 bpm: outside
-140-220), ``music_in`` (the same at 170 bpm: inside the cadence prior, the hard case),
+140-240), ``music_in`` (the same at 170 bpm: inside the cadence prior, the hard case),
 ``babble`` (5 voices: glottal pulse trains with intonation through vowel formant filters,
 4-5 syllables/s with pauses), ``runner`` (another runner: the other data set's real contacts
-time-scaled to a cadence 10-14 % different, other timbre, more reverberant). SNR = RMS of the
-footfall sound in the 50 ms after each contact over the RMS of the noise over the file (for
-``runner``: over the RMS of its footfall sound in the 50 ms after each of its contacts), at
-+20, +10, +3 and 0 dB; ``none`` has no noise (only a -70 dB floor); ``<noise>_only`` files
-(SNR -inf) hold the noise alone, at its 0 dB level, and no footfall.
+time-scaled to a cadence 10-14 % different, other timbre, more reverberant), ``runner_near``
+(the same at a cadence only 3-6 % different: the two trains drift slowly through each other's
+phase). SNR = RMS of the footfall sound in the 50 ms after each contact over the RMS of the
+noise over the file (for ``runner`` and ``runner_near``: over the RMS of its footfall sound in
+the 50 ms after each of its contacts), at +20, +10, +3 and 0 dB; ``none`` has no noise (only a
+-70 dB floor); ``<noise>_only`` files (SNR -inf) hold the noise alone, at its 0 dB level, and no
+footfall.
 
 Files: wav at 48 and 44.1 kHz (alternating), mono, stereo for every +10 dB case (a
 different noise draw per channel, the footfalls 1 dB apart), peak level -30..-6 dBFS at random,
@@ -65,7 +67,10 @@ DATA_SET_PLATE = "treadmill_force_markers"
 DATA_SET_SACRAL = "sacral_grf_treadmill"
 MATCH_WINDOW_S = 0.050  # a detection this close to a true contact is that contact
 FOOTFALL_WINDOW_S = 0.050  # SNR: footfall RMS over the 50 ms after each contact
-NOISES = ("none", "hum", "belt", "music_out", "music_in", "babble", "runner")
+NOISES = ("none", "hum", "belt", "music_out", "music_in", "babble", "runner", "runner_near")
+RUNNERS = ("runner", "runner_near")  # noises that are another runner's footfalls
+# another runner's cadence differs from the target's by a factor 1 +- this range
+RUNNER_CADENCE_DIFF = {"runner": (0.10, 0.14), "runner_near": (0.03, 0.06)}
 SNRS_DB = (20.0, 10.0, 3.0, 0.0)
 SOURCES = ("plate", "sacral_2.5", "sacral_3.33", "sacral_4.17")
 CASE_S = 20.0  # longest case, s
@@ -100,8 +105,9 @@ def case_specs(small: bool = False) -> list[CaseSpec]:
     """The cases ``build_test_set`` writes, in order (cheap: no data is read).
 
     The full set: each source clean, every noise x SNR with the plate source and one sacral
-    speed (rotating), each noise but ``runner`` alone (SNR -inf, no footfalls), one m4a and one
-    clipped case. ``small``: 5 short cases for tests.
+    speed (rotating), each noise but the runners alone (SNR -inf, no footfalls), one m4a and one
+    clipped case, then ``runner_near`` (added last, so the cases before keep their draws).
+    ``small``: 5 short cases for tests.
 
     >>> len(case_specs(small=True)), case_specs()[0].name
     (5, 'none_plate')
@@ -118,18 +124,25 @@ def case_specs(small: bool = False) -> list[CaseSpec]:
     specs = [CaseSpec(f"none_{s}", s, "none", np.nan, 48000 if i % 2 == 0 else 44100)
              for i, s in enumerate(SOURCES)]
     k = 0
-    for noise in NOISES[1:]:
+
+    def noise_cases(noise: str) -> None:
+        nonlocal k
         for snr in SNRS_DB:
             for source in ("plate", SOURCES[1 + k % 3]):
                 rate = 48000 if (k // 2) % 2 == 0 else 44100
                 specs.append(CaseSpec(f"{noise}_{snr:g}dB_{source}", source, noise, snr, rate,
                                       2 if snr == 10.0 else 1))
                 k += 1
-    for noise in NOISES[1:-1]:  # noise only (SNR -inf): every footfall reported is false
+
+    for noise in NOISES[1:-1]:
+        noise_cases(noise)
+    for noise in [n for n in NOISES[1:] if n not in RUNNERS]:  # noise only (SNR -inf): every
+        # footfall reported is false
         specs.append(CaseSpec(f"{noise}_only", "plate", noise, -np.inf))
     specs.append(CaseSpec("belt_10dB_plate_m4a", "plate", "belt", 10.0, 48000, 1, "m4a"))
     specs.append(CaseSpec("hum_20dB_sacral_3.33_clipped", "sacral_3.33", "hum", 20.0,
                           clipped=True))
+    noise_cases("runner_near")  # added last: the cases before keep their random draws
     return specs
 
 
@@ -341,10 +354,12 @@ def _babble(n: int, fs: float, rng: np.random.Generator, voices: int = 5, **_) -
 
 
 def _other_runner(n: int, fs: float, rng: np.random.Generator, other: pd.DataFrame,
-                  **_) -> tuple[np.ndarray, np.ndarray]:
-    """A second runner: real contacts of another data set, time-scaled to a cadence 10-14 %
-    different, other timbre and more reverberant. Returns (sound, its contact times)."""
-    scale = rng.choice([-1.0, 1.0]) * rng.uniform(0.10, 0.14) + 1.0
+                  diff: tuple[float, float] = RUNNER_CADENCE_DIFF["runner"], **_
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """A second runner: real contacts of another data set, time-scaled to a cadence ``diff``
+    (10-14 %; 3-6 % for ``runner_near``) different, other timbre and more reverberant. Returns
+    (sound, its contact times)."""
+    scale = rng.choice([-1.0, 1.0]) * rng.uniform(*diff) + 1.0
     c = other.assign(ic_s=other["ic_s"] * scale, to_s=other["to_s"] * scale)
     c = _tile(c, n / fs)
     c = c.assign(ic_s=c["ic_s"] + rng.uniform(0, 0.2), to_s=c["to_s"] + rng.uniform(0, 0.2))
@@ -356,8 +371,8 @@ def _other_runner(n: int, fs: float, rng: np.random.Generator, other: pd.DataFra
 def _noise(spec: CaseSpec, n: int, fs: float, rng: np.random.Generator, cadence_spm: float,
            other: pd.DataFrame) -> tuple[np.ndarray, float]:
     """One channel of the case's noise and its level (RMS as defined for the SNR)."""
-    if spec.noise == "runner":
-        sound, times = _other_runner(n, fs, rng, other)
+    if spec.noise in RUNNERS:
+        sound, times = _other_runner(n, fs, rng, other, RUNNER_CADENCE_DIFF[spec.noise])
         return sound, _windows_rms(sound, times, fs)
     make = {"hum": _hum, "belt": _belt, "babble": _babble,
             "music_out": _music, "music_in": _music}[spec.noise]
@@ -495,13 +510,19 @@ def score_case(case: dict, steps: pd.DataFrame, cadence_spm: float | None) -> di
     from softstep.validation.sacral import _match
 
     truth = pd.read_csv(case["truth"])["t_s"].to_numpy(float)
-    detected = np.sort(steps["t_s"].to_numpy(float)) if len(steps) else np.zeros(0)
+    order = np.argsort(steps["t_s"].to_numpy(float)) if len(steps) else np.zeros(0, int)
+    detected = steps["t_s"].to_numpy(float)[order] if len(steps) else np.zeros(0)
     j = _match(truth, detected, MATCH_WINDOW_S)
     found = j >= 0
+    hit = np.zeros(len(detected), bool)
+    hit[j[found]] = True
+    confidence = (steps["confidence"].to_numpy(float)[order] if "confidence" in steps
+                  else np.full(len(detected), np.nan))
     return {
         "case": case["name"], "noise": case["noise"], "snr_db": case["snr_db"],
         "footfalls": len(truth), "detections": len(detected), "matched": int(found.sum()),
         "errors_s": detected[j[found]] - truth[found],
+        "confidence": confidence, "hit": hit,  # per detection: its confidence, matched?
         "cadence_true_spm": case["cadence_spm"],
         "cadence_spm": np.nan if cadence_spm is None else float(cadence_spm),
     }
@@ -543,6 +564,30 @@ def analyze_case(case: dict) -> dict:
     return score_case(case, steps, cadence)
 
 
+CONFIDENCE_BINS = (0.0, 0.4, 0.6, 0.8, 0.9, 1.0)
+
+
+def false_by_confidence(scored: list[dict]) -> pd.DataFrame:
+    """Share of detections that are false per ``confidence`` bin (CONFIDENCE_BINS, the last
+    closed), over the scored cases (``score_case``): columns confidence_from, confidence_to,
+    detections, false_pct. A confidence that means something has the false share fall as it
+    rises.
+
+    >>> rows = [{"confidence": np.array([0.3, 0.95, 0.95]), "hit": np.array([False, True, True])}]
+    >>> false_by_confidence(rows)[["detections", "false_pct"]].to_numpy().tolist()[::4]
+    [[1.0, 100.0], [2.0, 0.0]]
+    """
+    conf = np.concatenate([r["confidence"] for r in scored]) if scored else np.zeros(0)
+    hit = np.concatenate([r["hit"] for r in scored]) if scored else np.zeros(0, bool)
+    edges = np.asarray(CONFIDENCE_BINS)
+    b = np.clip(np.searchsorted(edges, conf, side="right") - 1, 0, len(edges) - 2)
+    n = np.bincount(b, minlength=len(edges) - 1)
+    false = np.bincount(b, weights=~hit, minlength=len(edges) - 1)
+    return pd.DataFrame({"confidence_from": edges[:-1], "confidence_to": edges[1:],
+                         "detections": n.astype(float),
+                         "false_pct": np.where(n > 0, 100.0 * false / np.maximum(n, 1), np.nan)})
+
+
 def _group(row: dict) -> tuple[int, float]:
     """Sort key of a case's noise and SNR: noise in NOISES order, clean first, SNR falling."""
     return NOISES.index(row["noise"]), -float(np.nan_to_num(row["snr_db"], nan=1e9))
@@ -555,7 +600,8 @@ def evaluate_cases(cases: list[dict], progress=None) -> pd.DataFrame:
     Columns: noise, snr_db, cases, footfalls, detections, found_pct, false_pct,
     timing_median_ms, timing_p95_ms (|detected - true|), offset_median_ms (signed),
     cadence_err_median_spm, cadence_err_max_spm (|summary cadence - truth|; inf when the
-    detector gave no cadence). ``attrs["cases"]``: the same per case.
+    detector gave no cadence). ``attrs["cases"]``: the same per case; ``attrs["confidence"]``:
+    the false share per confidence bin (``false_by_confidence``) over all cases.
     """
     scored = []
     for case in cases:
@@ -576,6 +622,7 @@ def evaluate_cases(cases: list[dict], progress=None) -> pd.DataFrame:
     table.attrs["cases"] = pd.DataFrame([
         {"case": r["case"], "noise": r["noise"], "snr_db": r["snr_db"],
          **{k: v for k, v in _summarise([r]).items() if k != "cases"}} for r in scored])
+    table.attrs["confidence"] = false_by_confidence(scored)
     return table
 
 
@@ -614,6 +661,9 @@ def main(argv: list[str] | None = None) -> None:
         print(table.round(1).to_string(index=False))
         print()
         print(table.attrs["cases"].round(1).to_string(index=False))
+        print()
+        print("false detections by confidence:")
+        print(table.attrs["confidence"].round(1).to_string(index=False))
 
 
 if __name__ == "__main__":
