@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test system-deps bench clean
+.PHONY: demo test install install-test system-deps pose-model bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,12 @@ demo: install
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: install-test system-deps
+# the BlazePose model for video analysis (softstep[video]), built from the mediapipe 0.10.21
+# wheel via pip into ~/.cache/softstep/models (or $$SOFTSTEP_MODEL_DIR); a no-op once there
+pose-model: install-test
+	$(BIN)/softstep models fetch
+
+test: install-test system-deps pose-model
 	bash scripts/with-test-postgres.sh $(BIN)/python -m pytest -n 2 --durations=15
 
 bench: install

@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 profile_app = typer.Typer(help="Your height and mass (they enable leg-stiffness metrics).")
 app.add_typer(profile_app, name="profile")
+models_app = typer.Typer(help="The pose model that video analysis runs (obtained once, offline).")
+app.add_typer(models_app, name="models")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -48,6 +50,7 @@ Placement = Enum("Placement", {p: p for p in PLACEMENTS}, type=str)
 Side = Enum("Side", {"left": "left", "right": "right"}, type=str)
 AccUnits = Enum("AccUnits", {"g": "g", "m/s2": "m/s2"}, type=str)
 GyrUnits = Enum("GyrUnits", {"rad/s": "rad/s", "deg/s": "deg/s"}, type=str)
+MediaSource = Enum("MediaSource", {"video": "video", "audio": "audio"}, type=str)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -61,11 +64,42 @@ def _open_store(db: str | None) -> Store:
     return Store(db)
 
 
-def _write_html(analysis: FileAnalysis, path: Path) -> None:
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".MP4", ".MOV", ".M4V")
+
+
+def _clip_for(source: Path, video: Path | None) -> Path | None:
+    """The clip behind a video analysis: ``--video``, the input itself when it is a clip, or
+    ``<stem>.mp4`` / ``.mov`` next to a ``<stem>.pose.json`` keypoint file; else None."""
+    if video is not None:
+        return video
+    if source.suffix in VIDEO_SUFFIXES:
+        return source
+    stem = source.name.removesuffix(".gz").removesuffix(".json").removesuffix(".pose")
+    found = [source.with_name(stem + s) for s in VIDEO_SUFFIXES]
+    return next((p for p in found if p.is_file()), None)
+
+
+def _write_html(analysis: FileAnalysis, path: Path, video: Path | None = None) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from softstep.report.html import write_html
 
-    write_html(analysis, path)
-    err.print(f"HTML report written to {path}")
+    if video is None or not any(r.recording.source == "video" for r in analysis.runs):
+        write_html(analysis, path)
+        err.print(f"HTML report written to {path}")
+        return
+    bar = Progress(TextColumn(f"drawing {video.name}"), BarColumn(), MofNCompleteColumn(),
+                   console=err, transient=True)
+    try:
+        with bar:
+            task = bar.add_task("frames", total=None)
+            write_html(analysis, path, video=video,
+                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except SoftstepError:  # the clip is unreadable: the report without it, then the error
+        write_html(analysis, path)
+        err.print(f"HTML report written to {path} (without the video figures)")
+        raise
+    err.print(f"HTML report written to {path}, annotated video next to it")
 
 
 def _html_target(html: Path, source: Path, several: bool) -> Path:
@@ -83,8 +117,9 @@ def analyze(
         typer.Argument(
             help="FIT, TCX or GPX files (.gz too), inertial sensor files (Sensor Logger zip or "
             "CSV, phyphox CSV, a CSV or Parquet of time_s and acc_x..gyr_z) or force-plate "
-            "files (QTM force TSV, CSV of time_s and fz_n), or side-view keypoint JSON "
-            "(e.g. RTMPose-Halpe26 .pose.json)."
+            "files (QTM force TSV, CSV of time_s and fz_n), side-view keypoint JSON "
+            "(e.g. RTMPose-Halpe26 .pose.json) or a side-view video (MP4, MOV: pose model "
+            "from `softstep models fetch`)."
         ),
     ],
     runner: RunnerOption = "me",
@@ -97,6 +132,12 @@ def analyze(
     html: Annotated[
         Path | None,
         typer.Option("--html", help="Write an HTML report (a folder when several files)."),
+    ] = None,
+    video: Annotated[
+        Path | None,
+        typer.Option("--video", help="With --html and a keypoint file: the side-view clip it "
+                     "came from, drawn as an annotated video and contact sheets (default: "
+                     "<stem>.mp4 or .mov next to <stem>.pose.json)."),
     ] = None,
     store: Annotated[
         bool, typer.Option("--store/--no-store", help="Keep the runs in the database.")
@@ -121,6 +162,14 @@ def analyze(
         typer.Option(
             "--sample-rate", min=1, max=100_000,
             help="Sampling rate (Hz) of a sensor file whose time column is missing or too coarse.",
+        ),
+    ] = None,
+    source: Annotated[
+        MediaSource | None,
+        typer.Option(
+            "--source",
+            help="For a video file: analyse its picture through the pose model (video, the "
+            "default when it has a video stream) or its sound track (audio).",
         ),
     ] = None,
     db: DbOption = None,
@@ -166,6 +215,7 @@ def analyze(
                     acc_units=acc_units.value if acc_units else None,
                     gyr_units=gyr_units.value if gyr_units else None,
                     sample_rate_hz=sample_rate,
+                    source=source.value if source else None,
                 )
                 if db_store is not None:
                     result = db_store.import_analysis(
@@ -182,7 +232,8 @@ def analyze(
                 else:
                     print_report(analysis, out)
                 if html is not None:
-                    _write_html(analysis, _html_target(html, path, several))
+                    _write_html(analysis, _html_target(html, path, several),
+                                _clip_for(path, None if several else video))
             except SoftstepError as exc:
                 failed += 1
                 err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
@@ -447,6 +498,37 @@ def demo(
     out.print(
         f"\nOpen {html} in a browser. Analyse your own runs with: softstep analyze YOUR_FILE.fit"
     )
+
+
+@models_app.command("fetch")
+def models_fetch(
+    source: Annotated[
+        str, typer.Option("--source", help="wheel: build it from the mediapipe 0.10.21 wheel via "
+                          "pip (works with a package index only); url: download Google's "
+                          "pose_landmarker_full.task (needs the internet).")
+    ] = "wheel",
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even when it exists.")] = False,
+) -> None:
+    """Obtain the BlazePose model for video analysis into $SOFTSTEP_MODEL_DIR
+    (default ~/.cache/softstep/models). Run once after installing softstep[video]."""
+    from softstep.pose.model import MODEL_LICENCE, fetch_model
+
+    if source not in ("wheel", "url"):
+        raise _fail(f"--source must be wheel or url, not {source}")
+    try:
+        path = fetch_model(source=source, force=force)
+    except (SoftstepError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"pose model: {path}\nlicence: {MODEL_LICENCE}")
+
+
+@models_app.command("path")
+def models_path() -> None:
+    """Print where the pose model is looked for, and whether it is there."""
+    from softstep.pose.model import model_path
+
+    path = model_path()
+    out.print(f"{path} ({'present' if path.is_file() else 'missing: run softstep models fetch'})")
 
 
 def main() -> None:

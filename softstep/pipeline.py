@@ -249,8 +249,9 @@ def analyze_file(
     unknown. ``loudness_history``: the runner's stored audio runs (``analyze_recording``).
     ``read_options`` go to ``readers.read``: ``placement`` (one of model.PLACEMENTS),
     ``acc_units`` ("g" / "m/s2"), ``gyr_units`` ("rad/s" / "deg/s"), ``sample_rate_hz``,
-    ``mass_kg`` (default: the runner's mass; a force plate scales to body weights with it);
-    None means not given.
+    ``mass_kg`` (default: the runner's mass; a force plate scales to body weights with it),
+    ``source`` ("video" / "audio": a video file's picture through the pose model, the default,
+    or its sound track); None means not given.
     Raises softstep.errors.UnreadableFileError / NoRunningError with a one-line message.
     """
     options = {k: v for k, v in read_options.items() if v is not None}

@@ -63,8 +63,8 @@ def write_av(path: Path, x: np.ndarray, fs: int, *, codec: str = "aac", video: b
     return path
 
 
-def detected(path: Path):
-    analysis = analyze_file(path, Runner())
+def detected(path: Path, **options):
+    analysis = analyze_file(path, Runner(), **options)
     assert len(analysis.runs) == 1
     return analysis.runs[0]
 
@@ -110,14 +110,14 @@ def test_m4a_aac_read_and_detected(tmp_path, fs, channels):
 
 def test_video_sound_track_is_read(tmp_path):
     truth, x = running_sound(22050)
-    run = detected(write_av(tmp_path / "treadmill.mp4", x, 22050, video=True))
+    run = detected(write_av(tmp_path / "treadmill.mp4", x, 22050, video=True), source="audio")
     check_footfalls(run, truth, max_p95_s=0.012)
 
 
 def test_video_without_sound_says_so(tmp_path):
     path = write_av(tmp_path / "silent.mp4", np.zeros(1), 8000, video=True, audio=False)
     with pytest.raises(UnreadableFileError, match="no audio track"):
-        read(path)
+        read(path, source="audio")
 
 
 def test_truncated_m4a_is_a_clear_error(tmp_path):

@@ -109,6 +109,40 @@ def _read_audio_if_sound(path: Path, label: str, max_bytes: int) -> ReadResult |
             label, f"unexpected {type(exc).__name__} while reading it as sound: {exc}") from exc
 
 
+def _read_video_if_video(path: Path, label: str, source: str | None) -> ReadResult | None:
+    """Read ``path`` through the pose model (readers.video) when it is a video container with a
+    video stream and ``source`` is not "audio", else None; ``source="video"`` on a file without
+    a video stream is an error that says so."""
+    if source == "audio":
+        return None
+    if source not in (None, "video"):
+        raise UnreadableFileError(label, f"source must be 'audio' or 'video', not {source!r}")
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        return None
+    from softstep.readers.video import VIDEO_SUFFIXES, has_video_stream, read_video
+
+    # ISO media (mp4 / mov / 3gp) or Matroska / WebM, sniffed here: importing readers.audio
+    # to ask it costs seconds that a video does not need
+    container = head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+    if not (container or path.suffix.lower() in VIDEO_SUFFIXES) or not has_video_stream(path):
+        if source == "video":
+            raise UnreadableFileError(label, "has no video stream to run pose on (sound only, "
+                                      "or not a video); analyse its sound with --source audio")
+        return None
+    try:
+        return read_video(path, label, file_content_hash(path))
+    except SoftstepError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a decoder / model bug must still name the file
+        raise UnreadableFileError(
+            label, f"unexpected {type(exc).__name__} while reading it as video: {exc}") from exc
+
+
 def read(
     path: str | Path,
     *,
@@ -118,12 +152,15 @@ def read(
     placement: str | None = None,
     sample_rate_hz: float | None = None,
     mass_kg: float | None = None,
+    source: str | None = None,
 ) -> ReadResult:
     """Read a FIT, TCX or GPX file, an inertial sensor file or a force-plate file (QTM force
     TSV, with its sibling ``_f_N`` plates; CSV of time_s and fz_n) into its running sessions.
-    Sound (WAV, FLAC, Ogg, MP3, M4A/AAC) and the sound track of a video (MP4, MOV) are
-    streamed into one "audio" recording of their envelope (``readers.audio``); for them the
-    default ``max_bytes`` becomes AUDIO_MAX_BYTES.
+    Sound (WAV, FLAC, Ogg, MP3, M4A/AAC) and, with ``source="audio"``, the sound track of a
+    video (MP4, MOV) are streamed into one "audio" recording of their envelope
+    (``readers.audio``); for them the default ``max_bytes`` becomes AUDIO_MAX_BYTES. A video
+    with a video stream goes through the pose model (``readers.video``) into one "video"
+    recording of keypoints, like a keypoint file.
 
     Parameters
     ----------
@@ -138,9 +175,12 @@ def read(
     sample_rate_hz : the rate of an inertial file whose time column is missing or useless
     mass_kg : the runner's mass, kg; a force-plate file scales force to body weights with it
         (else body weight is estimated from the force)
+    source : for a video file (MP4, MOV, ...): "video" (the default when it has a video
+        stream) runs the pose model on its frames (``readers.video``, needs the ``video``
+        extra and ``softstep models fetch``); "audio" analyses its sound track instead
 
     The four before ``mass_kg`` only concern inertial files; ``mass_kg`` only force plates;
-    the other formats ignore them.
+    ``source`` only sound / video files; the other formats ignore them.
 
     Returns a ReadResult: ``recordings`` (each ``records`` conforms to RECORD_COLUMNS, ``t_s``
     ascending from 0; inertial recordings have ``samples`` with IMU_COLUMNS instead and an
@@ -158,6 +198,9 @@ def read(
         from softstep.readers.imu import check_options
 
         check_options(label, **imu_options)
+    video = _read_video_if_video(path, label, source)  # frames streamed through the pose model
+    if video is not None:
+        return video
     audio = _read_audio_if_sound(path, label, max_bytes)  # streamed: never loaded whole
     if audio is not None:
         return audio

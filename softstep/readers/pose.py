@@ -42,7 +42,8 @@ import pandas as pd
 from softstep.errors import UnreadableFileError
 from softstep.model import ReadResult, Recording, empty_records
 
-__all__ = ["POSE_JOINTS", "POSE_SIDES", "is_pose_json", "pose_columns", "read_pose"]
+__all__ = ["POSE_JOINTS", "POSE_SIDES", "is_pose_json", "keypoint_recording", "pose_columns",
+           "read_pose"]
 
 POSE_JOINTS = ("shoulder", "hip", "knee", "ankle", "heel", "big_toe", "small_toe")
 POSE_SIDES = ("l", "r")
@@ -147,7 +148,20 @@ def read_pose(data: bytes, label: str, digest: str) -> ReadResult:
     else:
         raise UnreadableFileError(label, "no frame rate: the file has neither fps nor "
                                   "one timestamp per frame")
-    arr = _frames_array(frames, len(names), label)
+    meta = {"width_px": doc.get("width"), "height_px": doc.get("height"),
+            "keypoint_source": doc.get("source") or doc.get("schema"),
+            "view_declared": doc.get("view")}
+    return keypoint_recording(names, _frames_array(frames, len(names), label), t_s, float(fps),
+                              meta, label, digest)
+
+
+def keypoint_recording(names: list[str], arr: np.ndarray, t_s: np.ndarray, fps: float,
+                       meta: dict, label: str, digest: str | None) -> ReadResult:
+    """frames x keypoints x (x_px, y_px, score) named by ``names`` (any prefix / alias of
+    ``_index_of``) at times ``t_s`` (s from 0) -> the ReadResult of one "video" Recording with
+    the tidy ``pose_columns()`` table; ``meta`` adds width_px, height_px, keypoint_source,
+    view_declared (and anything else) to ``info``. Shared by the keypoint-file reader and the
+    pose model (readers.video), so steps.video sees one table whatever made it."""
     table = {"t_s": t_s}
     for side in POSE_SIDES:
         for joint in POSE_JOINTS:
@@ -164,10 +178,8 @@ def read_pose(data: bytes, label: str, digest: str) -> ReadResult:
     info = {
         "fps": float(fps),
         "frames": len(t_s),
-        "width_px": doc.get("width"),
-        "height_px": doc.get("height"),
-        "keypoint_source": doc.get("source") or doc.get("schema"),
-        "view_declared": doc.get("view"),
+        "width_px": None, "height_px": None, "keypoint_source": None, "view_declared": None,
+        **meta,
         "frame_ms": round(frame_ms, 1),
         "angle_uncertainty_deg": list(ANGLE_UNCERTAINTY_DEG),
     }

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from softstep import __version__
 from softstep.model import FileAnalysis, RunAnalysis
 from softstep.report import figures
 from softstep.report import format as fmt
+from softstep.report.video_figures import VideoFigures
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -46,7 +49,22 @@ def _plot_div(fig: go.Figure | None) -> Markup | None:
     return Markup(fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG))
 
 
-def _run_view(run: RunAnalysis) -> dict:
+def _video_view(figs: VideoFigures | None, href: str | None) -> dict | None:
+    """The contact sheets of a video run as data URIs (the page stays one file) and the link
+    to the annotated video written next to the page."""
+    if figs is None:
+        return None
+    names = {"L": "left foot", "R": "right foot", "L?": "left foot (side unsure)",
+             "R?": "right foot (side unsure)"}
+    sheets = [{"src": "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii"),
+               "alt": f"initial contacts of the {names.get(key, 'unknown foot')}",
+               "side": names.get(key, "unknown foot")}
+              for key, data in figs.sheets.items()]
+    return {"sheets": sheets, "href": href, "notes": figs.notes,
+            "frames": figs.frames, "contacts": len(figs.contact_frames)}
+
+
+def _run_view(run: RunAnalysis, video: dict | None = None) -> dict:
     table = figures.running_table(run)
     km_names, km_rows = fmt.segment_cells(run.segments)
     return {
@@ -64,28 +82,58 @@ def _run_view(run: RunAnalysis) -> dict:
         "per_step": _plot_div(figures.per_step(run)),
         "loudness": _plot_div(figures.loudness(run)),
         "loudness_lines": fmt.loudness_lines(run),
+        "video": video,
     }
 
 
-def render_html(analysis: FileAnalysis) -> str:
-    """The report page for every run of ``analysis``, as one HTML string (about 5 MB)."""
+def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None) -> str:
+    """The report page for every run of ``analysis``, as one HTML string (about 5 MB).
+    ``videos`` maps a run's index to its video view (``_video_view``: contact sheets, link)."""
     template = _environment().get_template("report.html.j2")
+    videos = videos or {}
     return template.render(
         analysis=analysis,
-        runs=[_run_view(run) for run in analysis.runs],
+        runs=[_run_view(run, videos.get(k)) for k, run in enumerate(analysis.runs)],
         plotly_js=Markup(get_plotlyjs()),
         version=__version__,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
-def write_html(analysis: FileAnalysis, path: str | Path) -> Path:
+def video_figures(analysis: FileAnalysis, path: Path, video: str | Path,
+                  progress: Callable[[int, int], None] | None = None) -> dict[int, dict]:
+    """For each side-view video run of ``analysis``: the annotated video of ``video`` written
+    next to the page ``path`` (``<page stem>.annotated.mp4``) and the contact sheets; the video
+    views render_html takes. UnreadableFileError naming the clip when it cannot be decoded."""
+    from softstep.report.video_figures import render_video_figures
+
+    views = {}
+    runs = [k for k, run in enumerate(analysis.runs) if run.recording.source == "video"]
+    for n, k in enumerate(runs):
+        run = analysis.runs[k]
+        info = run.recording.info
+        name = f"{path.stem}{'' if len(runs) == 1 else f'.{n + 1}'}.annotated.mp4"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figs = render_video_figures(
+            video, run.recording.samples, run.steps, out_video=path.with_name(name),
+            near_side=info.get("near_side"),
+            pose_size=(info.get("width_px"), info.get("height_px")),
+            progress=progress)
+        views[k] = _video_view(figs, name)
+    return views
+
+
+def write_html(analysis: FileAnalysis, path: str | Path, *, video: str | Path | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Path:
     """Write the report to ``path`` atomically (a crash leaves no half-written file).
 
-    Creates missing parent folders. Returns the path written.
+    ``video``: the clip of a side-view video run; its annotated video is written next to the
+    page and its contact sheets are embedded (``progress(frame, frames)`` is called while it
+    is drawn). Creates missing parent folders. Returns the path written.
     """
     path = Path(path)
-    page = render_html(analysis)
+    videos = video_figures(analysis, path, video, progress) if video is not None else None
+    page = render_html(analysis, videos) if videos else render_html(analysis)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

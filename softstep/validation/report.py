@@ -118,7 +118,7 @@ def work_units(only: Iterable[str]) -> int:
 
     per = {"sacral": SACRAL_TRIALS + 1, "ankle_hip": 1,
            "foot": len(foot.RUNNING) + len(foot.WALKING) + len(foot.RUNNING), "forceplate": 1,
-           "audio": len(audio.case_specs()) + 1, "video": 1, "markers": 1}
+           "audio": len(audio.case_specs()) + 1, "video": 2, "markers": 1}
     return sum(per[n] for n in only)
 
 
@@ -485,7 +485,8 @@ TITLES = {
     "forceplate": "Force plate (treadmill_force_markers QTM TSV) vs "
                   "contacts_from_force_threshold50N.csv",
     "video": "Side-view video keypoints (video_side_treadmill/male_side.pose.json, "
-             "RTMPose-Halpe26, 30 fps) through analyze_file vs male_side.groundtruth.json",
+             "RTMPose-Halpe26, 30 fps; and male_side.mp4 through the BlazePose model) "
+             "through analyze_file vs male_side.groundtruth.json",
     "markers": "Heel / toe / shank markers projected to the sagittal plane "
                "(treadmill_force_markers, 240 Hz and decimated to 30 fps) through steps.video "
                "vs force-plate contacts",

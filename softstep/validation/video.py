@@ -1,10 +1,11 @@
 """Side-view video checks (issue 5), independent of any pose model.
 
 - **video** (``video_side_treadmill/male_side.pose.json``, RTMPose-Halpe26 keypoints of a 12 s
-  treadmill clip at 30 fps): the file through ``pipeline.analyze_file`` as ``softstep analyze``
-  reads it; cadence against the 168.9 ± 0.5 steps/min measured from raw pixels, contact time and
-  duty factor against the physiological bands of ``male_side.groundtruth.json``, and the
-  facing the ground truth declares ("side-left").
+  treadmill clip at 30 fps, and ``male_side.mp4`` itself through the BlazePose model when
+  ``softstep models fetch`` has installed it): each through ``pipeline.analyze_file`` as
+  ``softstep analyze`` reads it; cadence against the 168.9 ± 0.5 steps/min measured from raw
+  pixels, contact time and duty factor against the physiological bands of
+  ``male_side.groundtruth.json``, and the facing the ground truth declares ("side-left").
 - **markers** (``treadmill_force_markers``, QTM marker trajectories at 240 Hz with a split-belt
   force treadmill): heel (``*_heel_B``), big toe (``*_toe``), ankle, knee, pelvis (mean of ASIS
   and PSIS per side) and shoulder (``*_acr``) markers projected onto the sagittal plane
@@ -30,6 +31,7 @@ from softstep.validation import nearest_within
 
 VIDEO_FOLDER = "video_side_treadmill"
 POSE_FILE = "male_side.pose.json"
+CLIP_FILE = "male_side.mp4"  # the same run through the pose model (softstep models fetch)
 TRUTH_FILE = "male_side.groundtruth.json"
 MARKER_FOLDER = "treadmill_force_markers"
 MARKER_FILE = "JDX_S999_run_0021.tsv"
@@ -122,15 +124,16 @@ def evaluate_markers(data_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluate_pose(data_dir: str | Path) -> tuple[pd.DataFrame, dict]:
-    """male_side.pose.json through analyze_file: one row of measured vs ground truth, and the
-    ground-truth document."""
+def evaluate_pose(data_dir: str | Path, file: str = POSE_FILE) -> tuple[pd.DataFrame, dict]:
+    """``file`` of video_side_treadmill (male_side.pose.json, or CLIP_FILE: the clip through the
+    pose model) through analyze_file: one row of measured vs ground truth, and the ground-truth
+    document."""
     from softstep.model import Runner
     from softstep.pipeline import analyze_file
 
     folder = Path(data_dir) / VIDEO_FOLDER
     truth = json.loads((folder / TRUTH_FILE).read_text())
-    run = analyze_file(folder / POSE_FILE, Runner()).runs[0]
+    run = analyze_file(folder / file, Runner()).runs[0]
     s, info, steps = run.summary, run.recording.info, run.steps
     bands = truth["physiological_bands"]
     row = {
@@ -146,6 +149,7 @@ def evaluate_pose(data_dir: str | Path) -> tuple[pd.DataFrame, dict]:
         "knee_ic_deg_median": float(steps["knee_flexion_ic_deg"].median()),
         "knee_peak_deg_median": float(steps["knee_flexion_peak_deg"].median()),
         "trunk_deg_median": float(steps["trunk_lean_deg"].median()),
+        "keypoints": info.get("keypoint_source") or file,
     }
     return pd.DataFrame([row]), truth
 
@@ -159,10 +163,31 @@ def _target(*args):
 
 
 def video_set(data_dir: Path, tick) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """The "video" data set for validation.report: table ``video`` and its targets."""
+    """The "video" data set for validation.report: table ``video`` (one row for the keypoint
+    file, one for the clip through the pose model) and their targets. Without the pose model
+    the clip's row is missing and one INFO target says how to get it."""
+    from softstep.pose.model import PoseModelUnavailable
+
     tick("video: male_side.pose.json")
     table, truth = evaluate_pose(data_dir)
-    row = table.iloc[0]
+    targets = _video_targets(table.iloc[0], truth, "keypoint file")
+    tick("video: male_side.mp4 through the pose model")
+    try:
+        clip, _ = evaluate_pose(data_dir, CLIP_FILE)
+    except PoseModelUnavailable as exc:
+        targets.append(_target("video", "male_side.mp4 through the pose model", float("nan"),
+                               "not run", str(exc), None))
+    else:
+        table = pd.concat([table, clip], ignore_index=True)
+        targets += _video_targets(clip.iloc[0], truth, "pose model")
+    shown = ["keypoints", "cadence_spm", "truth_cadence_spm", "contact_ms", "contact_band_ms",
+             "duty_pct", "duty_band_pct", "flight_ms", "contacts", "facing"]
+    return {"video": table[shown]}, targets
+
+
+def _video_targets(row, truth: dict, what: str) -> list[dict]:
+    """Cadence, contact time, duty factor, facing and landing geometry of one ``evaluate_pose``
+    row against the ground truth; ``what`` names the keypoints in each target."""
     bands = truth["physiological_bands"]
     lo_ct, hi_ct = bands["contact_time_ms"]
     lo_df, hi_df = bands["duty_factor_pct"]
@@ -170,18 +195,19 @@ def video_set(data_dir: Path, tick) -> tuple[dict[str, pd.DataFrame], list[dict]
     view = str(truth.get("view", ""))
     declared = "left" if view.endswith("left") else "right" if view.endswith("right") else None
     targets = [
-        _target("video", "cadence vs 168.9 measured from raw pixels", abs(err),
+        _target("video", f"cadence vs 168.9 measured from raw pixels ({what})", abs(err),
                 f"{row['cadence_spm']:.2f} steps/min ({err:+.2f})",
                 f"within {CADENCE_TOLERANCE_SPM:g} steps/min", abs(err) <= CADENCE_TOLERANCE_SPM),
-        _target("video", "contact time in the physiological band", row["contact_ms"],
+        _target("video", f"contact time in the physiological band ({what})", row["contact_ms"],
                 f"{row['contact_ms']:.0f} ms (±33 ms: one frame at 30 fps)",
                 f"{lo_ct}-{hi_ct} ms", lo_ct <= row["contact_ms"] <= hi_ct),
-        _target("video", "duty factor in the physiological band", row["duty_pct"],
+        _target("video", f"duty factor in the physiological band ({what})", row["duty_pct"],
                 f"{row['duty_pct']:.1f} %", f"{lo_df}-{hi_df} %",
                 lo_df <= row["duty_pct"] <= hi_df),
-        _target("video", "facing detected from the feet", float(row["facing"] == declared),
+        _target("video", f"facing detected from the feet ({what})",
+                float(row["facing"] == declared),
                 str(row["facing"]), f"ground truth: {view}", row["facing"] == declared),
-        _target("video", "landing geometry (medians; angles ±5-8°, SCIENCE.md §4)",
+        _target("video", f"landing geometry ({what}; medians; angles ±5-8°, SCIENCE.md §4)",
                 row["strike_deg_median"],
                 f"strike {row['strike_deg_median']:.1f}°, overstride "
                 f"{row['overstride_pct_leg_median']:.1f} % leg, shank "
@@ -190,9 +216,7 @@ def video_set(data_dir: Path, tick) -> tuple[dict[str, pd.DataFrame], list[dict]
                 f"{row['trunk_deg_median']:.1f}°",
                 "no ground truth for angles in this data set", None),
     ]
-    shown = ["cadence_spm", "truth_cadence_spm", "contact_ms", "contact_band_ms", "duty_pct",
-             "duty_band_pct", "flight_ms", "contacts", "facing"]
-    return {"video": table[shown]}, targets
+    return targets
 
 
 def markers_set(data_dir: Path, tick) -> tuple[dict[str, pd.DataFrame], list[dict]]:
