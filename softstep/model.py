@@ -82,8 +82,12 @@ STEP_COLUMNS: dict[str, str] = {
     "peak_force_bw": "float64",
     "loading_rate_bw_per_s": "float64",
     "vertical_oscillation_cm": "float64",
-    "loudness_db": "float64",  # dB relative to the run's median footfall
+    # footfall sound: peak / RMS of the band-passed envelope within +-30 ms of the footfall,
+    # dB relative to the run's median footfall (loudness_db) or to full scale (dbfs)
+    "loudness_db": "float64",
     "loudness_dbfs": "float64",
+    "loudness_rms_db": "float64",
+    "loudness_rms_dbfs": "float64",
     "strike_angle_deg": "float64",  # positive = toe up
     "strike_class": "string",  # "rearfoot" / "midfoot" / "forefoot"
     "overstride_cm": "float64",

@@ -86,6 +86,11 @@ def test_real_contact_times_found_within_10_ms(shared_data, fs):
     assert steps["side"].isna().all() and (steps["confidence"] > 0.5).mean() > 0.9
     assert abs(steps["loudness_db"].median()) < 0.5  # re the run's median footfall
     assert steps["loudness_dbfs"].between(-40, 0).all()
+    # the RMS over the +-30 ms window lies below the peak, and follows it footfall by footfall
+    rms, peak = steps["loudness_rms_dbfs"], steps["loudness_dbfs"]
+    assert (rms < peak).all() and (peak - rms).median() > 3
+    assert np.corrcoef(rms, peak)[0, 1] > 0.8
+    assert abs(steps["loudness_rms_db"].median()) < 0.5
 
 
 @pytest.mark.parametrize("background", ["belt", "speech", "music"])

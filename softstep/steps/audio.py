@@ -708,7 +708,10 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     fast it rises (an impact) and, down to half, how much quieter it is than the footfalls
     around it; on the validation set 1 % of footfalls over 0.9 are false, 9-16 % under),
     ``loudness_db`` (envelope peak within +-30 ms, dB re the run's median footfall),
-    ``loudness_dbfs`` (the same peak, dB re full scale), ``impact_clipped`` (the sound reached
+    ``loudness_dbfs`` (the same peak, dB re full scale), ``loudness_rms_db`` /
+    ``loudness_rms_dbfs`` (the RMS of the envelope over the same +-30 ms, re the run's median
+    footfall / re full scale: the footfall's energy, less swayed by one sharp click than the
+    peak), ``impact_clipped`` (the sound reached
     full scale within +-30 ms: loudness is then a lower bound). ``side`` stays <NA>.
 
     ``steps.attrs`` holds ``rhythm`` (the per-window table of ``rhythm()``), ``running_s``
@@ -807,6 +810,7 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     around = np.clip(idx[:, None] + np.arange(-w, w + 1)[None, :], 0, len(env) - 1)
     peak = env[around].max(axis=1).astype(np.float64)
     dbfs = _db(peak)
+    rms_dbfs = _db(np.sqrt(np.mean(np.square(env[around], dtype=np.float64), axis=1)))
     clipped = (samples["clipped"].to_numpy(bool)[around].any(axis=1)
                if "clipped" in samples else np.zeros(len(idx), bool))
     # rhythm fit: the intervals on both sides against the local period
@@ -826,6 +830,8 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
         "confidence": np.round(confidence, 3),
         "loudness_dbfs": np.round(dbfs, 2),
         "loudness_db": np.round(dbfs - np.median(dbfs), 2),
+        "loudness_rms_dbfs": np.round(rms_dbfs, 2),
+        "loudness_rms_db": np.round(rms_dbfs - np.median(rms_dbfs), 2),
         "impact_clipped": clipped,
     })
     steps = conform(out, STEP_COLUMNS)

@@ -1,5 +1,6 @@
 """Footfall-sound figures in the summary (issue 4): loudness level, spread and trend, odd/even
-alternation asymmetry, and the comparison with the runner's own baseline (quiet score).
+alternation asymmetry, and the comparison with the runner's own baseline (quiet score); and
+each footfall's RMS loudness next to its peak in the steps.
 
 Revision ID: 0003
 Revises: 0002
@@ -30,14 +31,18 @@ SUMMARY_COLUMNS = (
     "quiet_score_pct",
 )
 
+STEP_COLUMNS = ("loudness_rms_db", "loudness_rms_dbfs")
+
 
 def upgrade() -> None:
-    with op.batch_alter_table("summaries") as batch:
-        for name in SUMMARY_COLUMNS:
-            batch.add_column(sa.Column(name, sa.Double(), nullable=True))
+    for table, names in (("summaries", SUMMARY_COLUMNS), ("steps", STEP_COLUMNS)):
+        with op.batch_alter_table(table) as batch:
+            for name in names:
+                batch.add_column(sa.Column(name, sa.Double(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("summaries") as batch:
-        for name in SUMMARY_COLUMNS:
-            batch.drop_column(name)
+    for table, names in (("summaries", SUMMARY_COLUMNS), ("steps", STEP_COLUMNS)):
+        with op.batch_alter_table(table) as batch:
+            for name in names:
+                batch.drop_column(name)
