@@ -7,6 +7,8 @@ aims at 2), so its peak memory (VmHWM) is its own:
 - decode (baseline): PyAV decodes every frame to upright RGB (``readers.video.iter_frames``),
   nothing else;
 - pose: decode + BlazePose on every frame (``pose.estimator.MediaPipePose``), no analysis;
+  frames decoded one thread ahead (``readers.video.prefetch``, as ``read_video`` does), or
+  ``--serial`` to decode and run the model in turn;
 - whole: ``analyze_file(clip, Runner())`` up to the finished plan (what ``softstep analyze``
   does): decode, pose, contacts, landing geometry, metrics, findings, plan.
 
@@ -37,11 +39,11 @@ CLIP = SHARED / "video_side_treadmill" / "male_side.mp4"
 
 CHILD = r"""
 import json, os, sys, time
-mode, path, cores = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mode, path, cores, serial = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cores])
 t0 = time.perf_counter()
 import numpy as np
-from softstep.readers.video import iter_frames
+from softstep.readers.video import iter_frames, prefetch
 out = {}
 if mode == "decode":
     w = time.perf_counter()
@@ -54,7 +56,7 @@ elif mode == "pose":
     out["load_s"] = time.perf_counter() - w
     w = time.perf_counter()
     n = seen = 0
-    for f in iter_frames(path):
+    for f in (iter_frames(path) if serial else prefetch(iter_frames(path))):
         seen += int(np.isfinite(model.estimate(f.rgb, int(round(f.t_s * 1000)))[:, 0]).any())
         n += 1
     model.close()
@@ -78,8 +80,9 @@ print(json.dumps({"frames": n, "work_s": work, "total_s": elapsed, "fps": n / wo
 """
 
 
-def child(mode: str, clip: Path, cores: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, mode, str(clip), str(cores)],
+def child(mode: str, clip: Path, cores: int, serial: bool = False) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, mode, str(clip), str(cores),
+                           str(int(serial))],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{done.stderr[-2000:]}")
@@ -90,6 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cores", type=int, default=2, help="CPU cores to pin each run to")
     parser.add_argument("--clip", type=Path, default=CLIP)
+    parser.add_argument("--serial", action="store_true",
+                        help="pose mode: decode and run the model in turn, no decode thread")
     args = parser.parse_args()
     if not args.clip.is_file():
         raise SystemExit(f"{args.clip} not found (set SOFTSTEP_SHARED_DATA)")
@@ -100,12 +105,13 @@ def main() -> None:
           f"{'peak MiB':>9}  notes")
     for mode, label in (("decode", "decode (baseline)"), ("pose", "decode + pose"),
                         ("whole", "whole path")):
-        r = child(mode, args.clip, args.cores)
+        r = child(mode, args.clip, args.cores, args.serial)
         if mode == "whole":
             notes = (f"cadence {r['cadence_spm']:.1f} steps/min, contact {r['contact_ms']:.0f} "
                      f"ms, duty {r['duty_pct']:.1f} %, {r['contacts']} contacts")
         elif mode == "pose":
-            notes = f"model load {r['load_s']:.1f} s (not in fps)"
+            notes = (f"model load {r['load_s']:.1f} s (not in fps); "
+                     f"{'serial' if args.serial else 'decode thread'}")
         else:
             notes = ""
         print(f"{label:<18} {r['frames']:>6} {r['work_s']:>7.2f} {r['fps']:>7.1f} "

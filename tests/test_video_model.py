@@ -228,3 +228,117 @@ def test_keypoint_file_estimator_replays_frames(tmp_path):
     assert pose.estimate(None, 0).tolist() == [[1, 2, 0.5], [3, 4, 0.6]]
     assert np.isnan(pose.estimate(None, 33)[:, 0]).all()
     assert np.isnan(pose.estimate(None, 66)[:, 0]).all()  # past the file's end
+
+
+def _store_is_empty(db_url: str) -> bool:
+    from softstep.store import Store
+
+    store = Store(db_url)
+    try:
+        return store.runs() == []
+    finally:
+        store.close()
+
+
+def test_second_person_share_counts_a_second_skeleton_of_similar_size():
+    from softstep.readers.video import second_person_share
+
+    runner = np.array([[[100, 100, 0.9], [110, 500, 0.9], [90, 900, 0.9]]], float)
+    beside = runner + [400, 20, 0]  # a second runner next to the first
+    far = runner * [1, 0.2, 1] + [600, 300, 0]  # a passer-by far behind: a fifth of the size
+    hidden = beside * [1, 1, 0]  # a second skeleton with no keypoint in view
+    frames = [np.concatenate([runner, beside]), np.concatenate([runner, far]), runner,
+              np.concatenate([runner, hidden])]
+    assert second_person_share(frames) == 0.25
+    assert second_person_share([]) == 0.0
+
+
+def test_a_clip_with_two_people_is_refused_and_nothing_is_stored(tmp_path, shared_data,
+                                                                 pose_model, db_url,
+                                                                 monkeypatch):
+    """The runner of male_side.mp4 twice, side by side (the copy mirrored), 12 frames at half
+    size: BlazePose's still-image search finds both, the clip is refused."""
+    from typer.testing import CliRunner
+
+    from softstep.cli import app
+    from softstep.pose import estimator
+
+    frames = []
+    for frame in iter_frames(shared_data.joinpath(*CLIP)):
+        if frame.index >= 12:
+            break
+        small = frame.rgb[::2, ::2]
+        frames.append(np.hstack([small, small[:, ::-1]]))
+    clip = write_clip(tmp_path / "two.mp4", frames, list(np.arange(12) / 30.0))
+    monkeypatch.setattr(estimator, "CROWD_EVERY", 3)  # 4 frames checked of 12
+    result = CliRunner().invoke(app, ["analyze", str(clip), "--db", db_url])
+    assert result.exit_code == 1
+    assert "two.mp4" in result.output and "two people in view" in result.output
+    assert _store_is_empty(db_url)
+
+
+def _front_view(samples, width_px: float = 60.0, leak: float = 0.1):
+    """A side-view pose table seen from the front: each side's keypoints sit ``width_px`` left
+    or right of the centre line, and only ``leak`` of the fore-aft motion shows (perspective)."""
+    out = samples.copy()
+    for side, sign in (("l", 1.0), ("r", -1.0)):
+        for col in [c for c in out.columns if c.startswith(f"{side}_") and c.endswith("_x_px")]:
+            out[col] = 360.0 + sign * width_px + leak * (out[col] - 360.0)
+    return out
+
+
+def test_front_view_is_detected_from_the_keypoints(shared_data):
+    from softstep.steps.video import detect_view
+
+    side = synthetic_samples(np.arange(300) / 30.0)
+    assert detect_view(side)["view"] == "side"
+    assert detect_view(_front_view(side))["view"] == "front"
+    assert detect_view(_front_view(side, leak=0.5))["view"] == "front"  # feet never pass
+    real = read(shared_data / "video_side_treadmill" / "male_side.pose.json").recordings[0]
+    view = detect_view(real.samples)
+    assert view["view"] == "side" and view["fore_aft_leg"] > 0.6 and view["feet_passing"] > 0.4
+
+
+def test_a_front_view_keypoint_file_is_refused_and_nothing_is_stored(tmp_path, db_url):
+    from typer.testing import CliRunner
+
+    from softstep.cli import app
+
+    samples = _front_view(synthetic_samples(np.arange(300) / 30.0))
+    names = [c[: -len("_x_px")] for c in samples.columns if c.endswith("_x_px")]
+    frames = np.stack([samples[[f"{n}_x_px", f"{n}_y_px", f"{n}_score"]].to_numpy()
+                       for n in names], axis=1)
+    path = tmp_path / "front.pose.json"
+    path.write_text(json.dumps({"fps": 30, "keypoint_names": names,
+                                "frames": frames.round(2).tolist()}))
+    result = CliRunner().invoke(app, ["analyze", str(path), "--db", db_url])
+    assert result.exit_code == 1, result.output
+    assert "front.pose.json" in result.output and "film from the side" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert _store_is_empty(db_url)
+
+
+def test_prefetch_passes_errors_on_and_stops_the_decoder_when_left_early():
+    from softstep.readers.video import prefetch
+
+    def broken():
+        yield 1
+        raise UnreadableFileError("clip.mp4", "the video cannot be decoded")
+
+    with pytest.raises(UnreadableFileError, match="clip.mp4"):
+        list(prefetch(broken()))
+    closed = []
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.append(True)
+
+    frames = prefetch(endless(), depth=2)
+    assert [next(frames) for _ in range(3)] == [0, 1, 2]
+    frames.close()  # the consumer stops: the producer thread ends and closes its source
+    assert closed == [True]

@@ -46,11 +46,17 @@ BLAZEPOSE_NAMES = (
 )
 
 
+# frames: look for a second person once a second at 30 fps; one look (detector + two landmark
+# passes, still-image mode) costs 50 ms of CPU, so +1.7 ms on the 28 ms of a tracked frame
+CROWD_EVERY = 30
+
+
 class PoseEstimator(Protocol):
     """Frames -> keypoints. ``estimate`` gets one upright RGB frame (height x width x 3 uint8)
     and its time in ms (strictly increasing) and returns ``len(keypoint_names)`` x 3:
     x_px, y_px (of that frame, x right, y down) and score 0-1; NaN x/y where nothing was
-    found. ``close`` frees the model."""
+    found. ``close`` frees the model. An estimator that can see several people also keeps
+    ``people``: per checked frame, persons x keypoints x 3 (readers.video.second_person_share)."""
 
     name: str
     keypoint_names: tuple[str, ...]
@@ -79,18 +85,21 @@ def _native_log_captured():
 
 
 class MediaPipePose:
-    """BlazePose through mediapipe's PoseLandmarker (VIDEO mode, one person).
+    """BlazePose through mediapipe's PoseLandmarker (VIDEO mode, one person tracked; every
+    ``crowd_every``-th frame also an IMAGE-mode search for up to two people, kept in
+    ``people``).
 
-    ``model``: the ``.task`` file (default ``pose.model.model_path()``); ``threads``: the
-    CPU threads XNNPACK may use (None: mediapipe's default). Raises PoseModelUnavailable with
-    the command to run when mediapipe or the model is missing.
+    ``model``: the ``.task`` file (default ``pose.model.model_path()``). Inference runs on one
+    CPU core (the Tasks API sets no thread count; measured CPU = wall time per frame), which
+    leaves the second of 2 cores to decoding (readers.video.prefetch). Raises
+    PoseModelUnavailable with the command to run when mediapipe or the model is missing.
     """
 
     name = "mediapipe-blazepose-full"
     keypoint_names = BLAZEPOSE_NAMES
 
     def __init__(self, model: Path | None = None, *, min_detection: float = 0.5,
-                 min_tracking: float = 0.5):
+                 min_tracking: float = 0.5, crowd_every: int | None = None):
         path = require_model(model)
         try:
             import mediapipe as mp
@@ -101,6 +110,9 @@ class MediaPipePose:
                 "then `softstep models fetch`; or give a keypoint file (.pose.json)") from None
         self._mp = mp
         self._first = True
+        self._crowd_every = max(1, int(CROWD_EVERY if crowd_every is None else crowd_every))
+        self._frame = 0
+        self.people: list[np.ndarray] = []  # per checked frame: persons x 33 x (x, y, score)
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(path)),
             running_mode=vision.RunningMode.VIDEO, num_poses=1,
@@ -110,6 +122,10 @@ class MediaPipePose:
         try:
             with _native_log_captured():  # ~45 lines of LiteRT INFO / sparsity notes per load
                 self._landmarker = vision.PoseLandmarker.create_from_options(options)
+                # every crowd_every-th frame, a still-image landmarker that may find two
+                # people (the tracker above follows one; readers.video refuses a crowd)
+                options.running_mode, options.num_poses = vision.RunningMode.IMAGE, 2
+                self._crowd = vision.PoseLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise PoseModelUnavailable(f"the pose model {path} does not load ({exc}); delete it "
                                        "and run `softstep models fetch`") from None
@@ -124,17 +140,27 @@ class MediaPipePose:
                 result = self._landmarker.detect_for_video(image, int(t_ms))
         else:
             result = self._landmarker.detect_for_video(image, int(t_ms))
+        if self._frame % self._crowd_every == 0:
+            self.people.append(self._poses(self._crowd.detect(image), width, height))
+        self._frame += 1
+        poses = self._poses(result, width, height)
+        if len(poses):
+            return poses[0]
         out = np.full((len(BLAZEPOSE_NAMES), 3), np.nan)
         out[:, 2] = 0.0
-        if result.pose_landmarks:
-            marks = result.pose_landmarks[0]
-            out[:] = [(m.x * width, m.y * height, m.visibility if m.visibility is not None
-                       else 1.0) for m in marks]
         return out
+
+    @staticmethod
+    def _poses(result, width: int, height: int) -> np.ndarray:
+        """persons x 33 x (x_px, y_px, visibility) of a PoseLandmarker result."""
+        return np.array([[(m.x * width, m.y * height,
+                           m.visibility if m.visibility is not None else 1.0) for m in marks]
+                         for marks in result.pose_landmarks or []], float).reshape(-1, 33, 3)
 
     def close(self) -> None:
         with _native_log_captured():
             self._landmarker.close()
+            self._crowd.close()
 
 
 class KeypointFilePose:

@@ -15,6 +15,8 @@ steps.video runs unchanged.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -27,7 +29,7 @@ from softstep.errors import UnreadableFileError
 from softstep.model import ReadResult
 
 __all__ = ["VIDEO_SUFFIXES", "VideoFrame", "drop_collapsed", "has_video_stream", "iter_frames",
-           "read_video", "upright"]
+           "prefetch", "read_video", "second_person_share", "upright"]
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv", ".avi")
 PROGRESS_MIN_FRAMES = 300  # a bar for clips longer than ~10 s at 30 fps
@@ -38,6 +40,16 @@ PROGRESS_MIN_FRAMES = 300  # a bar for clips longer than ~10 s at 30 fps
 # keypoint file (cadence 169.5 vs 168.9 measured). 0.25 leaves two of those collapses in.
 COLLAPSE_FRACTION = 0.3
 COLLAPSE_JOINTS = ("heel", "big_toe", "ankle")
+# Two people (``second_person_share``): a second skeleton at least this tall (x the tallest)
+# is another person near the runner, not a far passer-by; in this share of the frames checked
+# the clip is refused (the tracker may follow either and switch between them).
+SECOND_PERSON_MIN_SIZE = 0.5
+TWO_PEOPLE_MIN_SHARE = 0.25
+# Frames decoded ahead in a second thread while the pose model runs (``prefetch``): BlazePose
+# runs on one core (28 ms CPU = 28 ms wall per 720p frame here), decoding to RGB takes 7 ms, so
+# on 2 cores they overlap: 24 -> 28 fps on male_side at load 2 (35 fps possible on idle cores).
+# 4 frames of 720p RGB are 11 MB.
+PREFETCH_FRAMES = 4
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,84 @@ def drop_collapsed(arr: np.ndarray, names: list[str],
     return arr, float(hit_any.mean())
 
 
+def prefetch(items: Iterator, depth: int = PREFETCH_FRAMES) -> Iterator:
+    """``items`` produced by a background thread up to ``depth`` ahead of the consumer (PyAV
+    decodes without Python's lock, so decoding overlaps the pose model). An exception in the
+    producer is raised here; stopping early (break, an error downstream) stops the producer
+    and closes ``items``.
+
+    >>> list(prefetch(iter(range(5)), depth=2))
+    [0, 1, 2, 3, 4]
+    """
+    box: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+    end = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((end, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((end, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="softstep-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if exc is not None:
+                raise exc
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5.0)
+
+
+def second_person_share(people: list[np.ndarray], min_size: float = SECOND_PERSON_MIN_SIZE,
+                        min_score: float = 0.5) -> float:
+    """Share of the checked frames with a second person in view. ``people``: per frame, persons
+    x keypoints x (x_px, y_px, score); a person's size is the height of the box around its
+    keypoints scored at least ``min_score``; a second person counts when its size is at least
+    ``min_size`` x the largest one's. 0.0 for no frames.
+
+    >>> one = np.array([[[0, 0, .9], [0, 400, .9]]], float)
+    >>> two = np.concatenate([one, one + [300, 50, 0]])
+    >>> second_person_share([one, two, two, one])
+    0.5
+    """
+    if not people:
+        return 0.0
+    seen = []
+    for poses in people:
+        if len(poses) < 2:
+            seen.append(False)
+            continue
+        y = np.where(poses[:, :, 2] >= min_score, poses[:, :, 1], np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            size = np.nan_to_num(np.nanmax(y, axis=1) - np.nanmin(y, axis=1))
+        size = np.sort(size)[::-1]
+        seen.append(bool(size[0] > 0 and size[1] >= min_size * size[0]))
+    return float(np.mean(seen))
+
+
 def _frame_count(path: Path) -> int:
     import av
 
@@ -187,7 +277,8 @@ def read_video(path: str | Path, label: str, digest: str | None, *,
     PROGRESS_MIN_FRAMES frames), and with done = -1 at the end.
 
     Raises UnreadableFileError naming the file: no video stream, corrupt, no frames, fewer
-    than 10 frames, or no person's feet in any frame; PoseModelUnavailable when mediapipe or
+    than 10 frames, two people in view (``second_person_share``), or no person's feet in any
+    frame; PoseModelUnavailable when mediapipe or
     the model file is missing (the message says what to install / run).
     """
     from softstep.readers.pose import MIN_FRAMES, keypoint_recording
@@ -211,7 +302,7 @@ def read_video(path: str | Path, label: str, digest: str | None, *,
     started = time.perf_counter()
     try:
         last_ms = -1
-        for frame in iter_frames(path, label):
+        for frame in prefetch(iter_frames(path, label)):
             height, width = frame.rgb.shape[:2]
             t_ms = max(int(round(frame.t_s * 1000.0)), last_ms + 1)  # strictly increasing
             last_ms = t_ms
@@ -224,6 +315,11 @@ def read_video(path: str | Path, label: str, digest: str | None, *,
         if progress is not None:
             progress(-1, total)
     elapsed_s = time.perf_counter() - started
+    crowd = second_person_share(list(getattr(estimator, "people", None) or []))
+    if crowd >= TWO_PEOPLE_MIN_SHARE:
+        raise UnreadableFileError(label, f"two people in view ({crowd:.0%} of the frames "
+                                  "checked); the pose model would follow either: film the "
+                                  "runner alone, or crop the clip to the runner")
     if len(stamps) < MIN_FRAMES:
         raise UnreadableFileError(label, f"only {len(stamps)} frame(s); at least {MIN_FRAMES} "
                                   "are needed")

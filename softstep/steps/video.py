@@ -84,10 +84,12 @@ from softstep.model import STEP_COLUMNS, conform
 
 __all__ = [
     "detect_facing",
+    "detect_view",
     "detect_recording",
     "detect_video",
     "foot_angle_deg",
     "foot_contacts",
+    "foot_lag_s",
     "knee_flexion_deg",
     "overstride",
     "strike_class",
@@ -118,6 +120,24 @@ FFS_MAX_DEG = -0.8  # ... forefoot < -0.8°
 ANGLE_UNCERTAINTY_DEG = (5.0, 8.0)  # SCIENCE.md §4: pose vs marker capture
 VO_SMOOTH_S = 0.1  # running mean of the hip height before its range per step
 MIN_CONTACTS = 8  # fewer is not a run (pipeline.MIN_RUNNING_CONTACTS)
+# Side or front view (``detect_view``). From the side each foot swings fore-aft past the hips:
+# heel/ankle x relative to mid-hip spans 0.68-0.74 leg lengths (5th-95th percentile) on
+# male_side (both the keypoint file and BlazePose), 0.57 on synthetic_samples; at 45° it keeps
+# cos 45° = 0.7 of that. From the front (or behind) the foot moves towards the camera, not
+# across the image: under 0.2. The feet also pass each other every step from the side (the
+# left-right order of the ankles flips, ~50 % each way) and never do from the front.
+FRONT_MAX_FORE_AFT = 0.3  # x leg length: less fore-aft range than this is a front view ...
+OBLIQUE_MAX_FORE_AFT = 0.45  # ... and less than this with the feet (almost) never passing
+MIN_FEET_PASSING = 0.1  # share of frames with the minority left-right order of the ankles
+MIN_FOOT_RISE = 0.1  # x leg length: feet that rise less (standing) tell no view
+# The far foot seen late (``foot_lag_s``): its ICs this far (x the stride) from halfway between
+# the near foot's, and at least a frame, are a view artefact, not a limp: the steps then
+# alternate long/short by 4 x this (16 %), where healthy runners differ by a few % (softstep
+# threshold, no published cut-off). On male_side the far (right) foot's heel and toe reach
+# their ground level 2 frames after the foot lands (both RTMPose and BlazePose; the treadmill
+# console hides the far foot at the front of the stride): lag 64-72 ms = 0.09-0.10 stride,
+# steps 0.43 / 0.29 s, contact 304 / 184 ms. Markers against a force plate: under 0.01.
+LATE_FOOT_STRIDE_FRACTION = 0.04
 SIDES = ("l", "r")
 
 
@@ -300,6 +320,54 @@ def body_scale(samples: pd.DataFrame) -> tuple[float, float]:
     return float(leg), float(foot)
 
 
+def detect_view(samples: pd.DataFrame) -> dict:
+    """Side or front view, from the keypoints alone (so keypoint files are checked too).
+
+    ``samples``: the pose table (readers.pose columns). Returns ``view`` ("side", "front" or
+    "unknown" when too few feet are seen or they rise less than MIN_FOOT_RISE: standing),
+    ``fore_aft_leg`` (median over heels and ankles of the 5th-95th percentile range of their x
+    relative to the mid-hip, in leg lengths) and
+    ``feet_passing`` (share of frames in which the ankles' left-right order is its less usual
+    one: about 0.5 from the side, 0 from the front). Front: fore_aft_leg < FRONT_MAX_FORE_AFT,
+    or < OBLIQUE_MAX_FORE_AFT with feet_passing < MIN_FEET_PASSING.
+
+    >>> t = np.arange(150) / 30.0
+    >>> detect_view(synthetic_samples(t))["view"]
+    'side'
+    """
+    leg_px, _ = body_scale(samples)
+    pts = {}
+    for side in SIDES:
+        for joint in ("hip", "ankle", "heel"):
+            x, y, score = _raw(samples, side, joint)
+            good = score >= MIN_SCORE
+            pts[side, joint], pts[side, joint, "y"] = np.where(good, x, np.nan), np.where(good, y,
+                                                                                          np.nan)
+
+    def spread(v):  # 5th-95th percentile range
+        return np.nanpercentile(v, 95.0) - np.nanpercentile(v, 5.0)
+
+    with _quiet():
+        hip_x = np.nanmean([pts[s, "hip"] for s in SIDES], axis=0)
+        hip_y = np.nanmean([pts[s, "hip", "y"] for s in SIDES], axis=0)
+        fore_aft = float(np.nanmedian([spread(pts[s, j] - hip_x) for s in SIDES
+                                       for j in ("ankle", "heel")]) / leg_px)
+        rise = float(np.nanmedian([spread(pts[s, j, "y"] - hip_y) for s in SIDES
+                                   for j in ("ankle", "heel")]) / leg_px)
+    order = np.sign(pts["l", "ankle"] - pts["r", "ankle"])
+    order = order[np.isfinite(order) & (order != 0)]
+    passing = float(min(np.mean(order > 0), np.mean(order < 0))) if len(order) else np.nan
+    if not np.isfinite(fore_aft) or len(order) < 10 or not rise >= MIN_FOOT_RISE:
+        view = "unknown"
+    elif fore_aft < FRONT_MAX_FORE_AFT or (fore_aft < OBLIQUE_MAX_FORE_AFT
+                                           and passing < MIN_FEET_PASSING):
+        view = "front"
+    else:
+        view = "side"
+    return {"view": view, "fore_aft_leg": round(fore_aft, 3) if np.isfinite(fore_aft) else None,
+            "feet_passing": round(passing, 3) if np.isfinite(passing) else None}
+
+
 def detect_facing(heel_x: np.ndarray, heel_y: np.ndarray, hip_x: np.ndarray) -> tuple[int, float]:
     """Running direction in the image from the feet's motion relative to the hips.
 
@@ -457,6 +525,32 @@ def foot_contacts(heel_x: np.ndarray, heel_y: np.ndarray, toe_x: np.ndarray, toe
     return out
 
 
+def foot_lag_s(ic_s: np.ndarray, foot: np.ndarray, near: str) -> float:
+    """How late the other foot's initial contacts come, s: the median over the other foot's
+    ICs of (IC - the midpoint of the two ``near`` foot ICs around it), over strides no longer
+    than MISSED_STEP_RATIO x the median; NaN without any. 0 for a symmetric gait; positive when
+    the other (far) foot's ICs are seen late, or the near foot's early.
+
+    >>> ic = np.array([0.0, 0.42, 0.71, 1.13, 1.42, 1.84])
+    >>> round(foot_lag_s(ic, np.array(list("lrlrlr")), "l"), 3)
+    0.065
+    """
+    ic_s, foot = np.asarray(ic_s, float), np.asarray(foot)
+    near_ic = ic_s[foot == near]
+    far_ic = ic_s[foot != near]
+    if len(near_ic) < 2 or not len(far_ic):
+        return float("nan")
+    k = np.searchsorted(near_ic, far_ic) - 1
+    inside = (k >= 0) & (k < len(near_ic) - 1)
+    k, far_ic = k[inside], far_ic[inside]
+    before, after = near_ic[k], near_ic[k + 1]
+    stride = after - before
+    ok = stride <= MISSED_STEP_RATIO * np.median(np.diff(near_ic))
+    if not ok.any():
+        return float("nan")
+    return float(np.median(far_ic[ok] - 0.5 * (before[ok] + after[ok])))
+
+
 def stride_s(ic_s: np.ndarray, foot: np.ndarray) -> np.ndarray:
     """Per contact, the stride time of its foot, s: the mean of the intervals to the same
     foot's previous and next contacts (one of them at the ends); NaN where neither exists or
@@ -508,6 +602,10 @@ def detect_video(samples: pd.DataFrame, fs: float, *,
     ``leg_px``, ``foot_px``, ``lift_px``, ``cm_per_px`` (None without a leg length),
     ``missed_steps`` (IC-to-IC intervals that span a step not seen: their step and flight times
     are left NaN; cadence comes from each foot's strides), ``one_foot_only``,
+    ``far_foot_lag_ms`` (``foot_lag_s`` of the foot not on the camera's side), ``timing_off_foot``
+    ("L" / "R" when that lag is over LATE_FOOT_STRIDE_FRACTION of the stride: the foot with the
+    shorter contacts, whose side, contact time, flight into it and IC geometry are left out and
+    confidence halved; else None),
     ``sides_unknown``, ``frame_ms``, ``angle_uncertainty_deg``, ``duration_s``.
     """
     t = samples["t_s"].to_numpy(float)
@@ -600,7 +698,26 @@ def detect_video(samples: pd.DataFrame, fs: float, *,
     lower = ground.get("r", np.nan) - ground.get("l", np.nan)
     geo_near = ("r" if lower > 0 else "l") if abs(lower) >= NEAR_MIN_FRACTION * foot_px else None
     labels_agree = geo_near in (None, near)
-    known = (conf >= MIN_SIDE_SCORE) & ~broken & labels_agree
+    # one foot's landings seen late (the far foot, hidden or in perspective): its side is not
+    # compared with the other's, and what is measured at its IC (contact, flight into it,
+    # geometry) is left out
+    lag = foot_lag_s(ic, foot, near) if not single else np.nan
+    with _quiet():
+        stride_med = float(np.nanmedian(stride_s(ic, foot))) if len(ic) > 2 else np.nan
+    timing_off = bool(np.isfinite(lag) and abs(lag) >= max(1.0 / fs,
+                                                           LATE_FOOT_STRIDE_FRACTION * stride_med))
+    off_foot = None
+    if timing_off:  # the foot seen late lands late and so has the shorter contacts
+        contact_all = steps["to_s"].to_numpy() - ic
+        off_foot = min(SIDES, key=lambda f: float(np.median(contact_all[foot == f])))
+    off = foot == off_foot
+    into_off = np.r_[off[1:], False]  # the step that ends at such an IC
+    if timing_off:
+        conf = np.where(off, 0.5 * conf, conf)
+        for col in ("strike_angle_deg", "overstride_cm", "overstride_pct_leg", "shank_angle_deg",
+                    "knee_flexion_ic_deg"):
+            steps[col] = np.where(off, np.nan, steps[col].to_numpy(float))
+    known = (conf >= MIN_SIDE_SCORE) & ~broken & labels_agree & ~off
     side = pd.array(np.where(known, np.char.upper(foot), None), dtype="string")
     # hip height range from this IC to the next, on a 0.1 s running mean (keypoint jitter would
     # add its own peak-to-peak to every step)
@@ -612,11 +729,12 @@ def detect_video(samples: pd.DataFrame, fs: float, *,
                  - _stance_reduce(hip_smooth, start, stop, np.nanmin))
     vo_cm = (np.where(np.isfinite(step_s), hip_range * cm_per_px, np.nan) if cm_per_px
              else np.full(len(steps), np.nan))
-    contact = steps["to_s"].to_numpy() - ic
+    contact = np.where(off, np.nan, steps["to_s"].to_numpy() - ic)
     next_ic = np.r_[ic[1:], np.nan]
     table = steps.drop(columns=["foot", "ic_i", "to_i"]).assign(
         side=side, step_s=step_s, cadence_spm=cadence, contact_s=contact,
-        flight_s=np.where(np.isfinite(step_s), next_ic - steps["to_s"].to_numpy(), np.nan),
+        flight_s=np.where(np.isfinite(step_s) & ~off & ~into_off,
+                          next_ic - steps["to_s"].to_numpy(), np.nan),
         confidence=np.clip(conf, 0.0, 1.0), vertical_oscillation_cm=vo_cm,
         strike_class=pd.array(np.where(np.isfinite(steps["strike_angle_deg"]),
                                        strike_class(steps["strike_angle_deg"]), None),
@@ -628,6 +746,8 @@ def detect_video(samples: pd.DataFrame, fs: float, *,
                      labels_agree=bool(labels_agree),
                      near_track_from_ground=None if geo_near is None else geo_near.upper(),
                      sides_unknown=int((~known).sum()),
+                     far_foot_lag_ms=None if not np.isfinite(lag) else round(1000.0 * lag, 1),
+                     timing_off_foot=None if off_foot is None else off_foot.upper(),
                      frames=steps[["ic_i", "to_i"]].to_numpy().tolist(),
                      feet=foot.tolist())
     return out
@@ -642,11 +762,21 @@ def detect_recording(recording) -> pd.DataFrame:
     from softstep.errors import NoRunningError
 
     info, label = recording.info, str(recording.path)
+    view = detect_view(recording.samples)
+    info.update(view=view["view"], fore_aft_leg=view["fore_aft_leg"],
+                feet_passing=view["feet_passing"])
+    if view["view"] == "front":
+        from softstep.errors import UnreadableFileError
+
+        raise UnreadableFileError(label, (
+            "the runner is filmed from the front or behind, not from the side (the feet swing "
+            f"fore-aft over only {view['fore_aft_leg']:.0%} of the leg length, about 70 % from "
+            "the side); film from the side, whole body in view, camera at hip height"))
     steps = detect_video(recording.samples, recording.sample_rate_hz,
                          leg_length_m=info.get("leg_length_m"))
     keep = ("facing", "facing_agreement", "near_side", "leg_px", "foot_px", "lift_px",
             "cm_per_px", "noise_px", "missed_steps", "sides_unknown", "labels_agree", "frame_ms",
-            "angle_uncertainty_deg")
+            "angle_uncertainty_deg", "far_foot_lag_ms", "timing_off_foot")
     info.update({k: steps.attrs[k] for k in keep if k in steps.attrs})
     info["contacts"] = len(steps)
     if len(steps) < MIN_CONTACTS:
@@ -663,6 +793,15 @@ def detect_recording(recording) -> pd.DataFrame:
             f"the camera is labelled {steps.attrs['near_track_from_ground']}, but a runner facing "
             f"{steps.attrs['facing']} shows the {steps.attrs['near_side']} side; mirrored "
             "video?): left and right are not reported")
+    if steps.attrs.get("timing_off_foot"):
+        off = steps.attrs["timing_off_foot"]
+        where = "far" if off != steps.attrs["near_side"] else "near"
+        recording.warnings.append(
+            f"{label}: the {where} ({off}) foot's landings are seen about "
+            f"{abs(steps.attrs['far_foot_lag_ms']):.0f} ms late (the steps alternate long and "
+            "short, its contacts are short: that foot hidden or in perspective as it lands): its "
+            "contact time and landing geometry are left out and left/right are not compared; "
+            "film the other side to see that leg")
     if steps.attrs.get("one_foot_only"):
         recording.warnings.append(
             f"{label}: only one foot's contacts were seen (the other leg hidden?): cadence comes "
