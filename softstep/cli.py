@@ -211,6 +211,7 @@ def analyze(
                     profile,
                     side=side.value[0].upper() if side else None,
                     loudness_history=database.audio_history(runner),  # own baseline, audio
+                    video_history=database.video_history(runner),  # own overstride, video
                     placement=placement.value if placement else None,
                     acc_units=acc_units.value if acc_units else None,
                     gyr_units=gyr_units.value if gyr_units else None,

@@ -568,8 +568,11 @@ def summarize(
     - footfall sound (audio Steps): ``metrics_audio.loudness_summary``; with
       ``loudness_baseline`` (a ``metrics_audio.LoudnessBaseline``, the runner's earlier audio
       runs at matched cadence) also ``loudness_vs_baseline_db`` and ``quiet_score_pct``.
+    - landing geometry (video; foot / shank IMU in part): ``metrics_video.landing_summary``,
+      medians over the landings that have it (strike angle and class shares, overstride, shank,
+      knee, trunk); pose angles carry ±5-8° (SCIENCE.md §4).
     """
-    from softstep import metrics_audio
+    from softstep import metrics_audio, metrics_video
 
     table = prepare(records, steps)
     n_steps = int(len(steps)) if steps is not None and len(steps) else None
@@ -610,6 +613,7 @@ def summarize(
     sound = metrics_audio.loudness_summary(steps)
     if sound:
         means.update(sound, **metrics_audio.against_baseline(steps, loudness_baseline))
+    means.update(metrics_video.landing_summary(steps))  # medians over landings, ±5-8° (§4)
     return Summary(
         duration_s=float(t[-1] - t[0]),
         moving_s=moving,

@@ -261,6 +261,19 @@ class Summary:
     footfall_timing_asymmetry_pct: float | None = None  # the same, % of the mean step time
     loudness_vs_baseline_db: float | None = None  # vs own earlier runs at matched cadence
     quiet_score_pct: float | None = None  # % of footfalls >= 3 dB under that baseline
+    # Landing geometry (side-view video; a foot / shank IMU gives some): medians over the
+    # landings that have it (softstep.metrics_video). Pose angles carry ±5-8° (SCIENCE.md §4).
+    strike_angle_deg: float | None = None  # median foot-strike angle, positive = toe up
+    rearfoot_pct: float | None = None  # share of classified landings, % (SCIENCE.md §3)
+    midfoot_pct: float | None = None
+    forefoot_pct: float | None = None
+    overstride_cm: float | None = None  # median heel ahead of the hips at contact
+    overstride_pct_leg: float | None = None  # the same, % of leg length
+    shank_angle_deg: float | None = None  # median, from vertical, positive = ankle ahead of knee
+    knee_flexion_ic_deg: float | None = None  # median knee flexion at contact
+    knee_flexion_peak_deg: float | None = None  # median peak knee flexion in stance
+    trunk_lean_deg: float | None = None  # median forward lean over the stance
+    landings_measured: int | None = None  # landings with foot / leg geometry
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(dataclasses.asdict(self))

@@ -200,7 +200,8 @@ def account_activity(recording: Recording, steps: pd.DataFrame) -> None:
 
 
 def analyze_recording(
-    recording: Recording, runner: Runner, *, loudness_history: list | None = None
+    recording: Recording, runner: Runner, *, loudness_history: list | None = None,
+    video_history: list | None = None,
 ) -> RunAnalysis:
     """Steps, summary, per-km segments, ranked findings and plan for one run.
 
@@ -209,8 +210,11 @@ def analyze_recording(
     audio run its loudness baseline at matched cadence (``metrics_audio.loudness_baseline``),
     the quiet score and the loud-landings finding; it is kept in ``info["loudness_baseline"]``
     (None: no earlier audio run matches, this run becomes the baseline).
+    ``video_history`` (``Store.video_history``: the runner's stored video runs) gives a video
+    run its own overstride baseline (``metrics_video.overstride_baseline``), kept in
+    ``info["overstride_baseline_pct_leg"]``; without one softstep's own threshold is used.
     """
-    from softstep import metrics_audio
+    from softstep import metrics_audio, metrics_video
 
     if recording.source == "video" and runner.leg_length_m:  # pixels -> cm (steps.video)
         recording.info.setdefault("leg_length_m", runner.leg_length_m)
@@ -227,9 +231,14 @@ def analyze_recording(
     if not len(segments) and len(steps):
         segments = metrics.per_minute(
             steps, loudness_baseline_dbfs=baseline.loudness_dbfs if baseline else None)
+    overstride_base = None
+    if summary.overstride_pct_leg is not None:
+        overstride_base = metrics_video.overstride_baseline(
+            video_history or [], exclude_hash=recording.content_hash)
+        recording.info["overstride_baseline_pct_leg"] = overstride_base
     findings = diagnose(
         summary, recording.records, steps, segments, runner, placement=recording.placement,
-        loudness_baseline=baseline,
+        loudness_baseline=baseline, overstride_baseline_pct_leg=overstride_base,
     )
     plan = build_plan(findings, summary)
     return RunAnalysis(recording, steps, summary, segments, findings, plan)
@@ -241,12 +250,14 @@ def analyze_file(
     *,
     side: str | None = None,
     loudness_history: list | None = None,
+    video_history: list | None = None,
     **read_options: Any,
 ) -> FileAnalysis:
     """Read ``path`` and analyse each running session in it.
 
     ``side`` ("L" / "R") is the leg a shank or shoe sensor was on; without it sides stay
-    unknown. ``loudness_history``: the runner's stored audio runs (``analyze_recording``).
+    unknown. ``loudness_history`` / ``video_history``: the runner's stored audio / video runs
+    (``analyze_recording``).
     ``read_options`` go to ``readers.read``: ``placement`` (one of model.PLACEMENTS),
     ``acc_units`` ("g" / "m/s2"), ``gyr_units`` ("rad/s" / "deg/s"), ``sample_rate_hz``,
     ``mass_kg`` (default: the runner's mass; a force plate scales to body weights with it),
@@ -265,7 +276,8 @@ def analyze_file(
     runs, not_running = [], []
     for rec in result.recordings:
         try:
-            runs.append(analyze_recording(rec, runner, loudness_history=loudness_history))
+            runs.append(analyze_recording(rec, runner, loudness_history=loudness_history,
+                                          video_history=video_history))
         except NoRunningError as exc:  # one sensor of several may have no running in it
             not_running.append(exc)
     if not runs and not_running:

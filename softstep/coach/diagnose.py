@@ -13,6 +13,13 @@ Policy
 - Overstriding and heel striking from a watch are *inferred* (low cadence for the speed plus long
   ground contact) and carry low confidence; per-step sources (video: ``shank_angle_deg``,
   ``strike_angle_deg``, ``strike_class``; RunScribe ``strike_type``) raise it.
+- Side-view video (pose) judges trends and margins, not single frames: the median over at least
+  MIN_VIDEO_LANDINGS landings of ``overstride_pct_leg`` (against the runner's earlier videos,
+  else softstep's own 25 % of leg length, labelled as ours: no validated cut-off, SCIENCE.md
+  §4, metric spec 7) and of ``strike_angle_deg`` (rearfoot > 7.4°, §3). A median past the
+  threshold by more than the pose error (5°, the lower end of ±5-8°, §4; for overstride the
+  heel shift of 5° of leg angle, 8.7 % of the leg) gives the finding; a median past it but
+  within that margin gives it with low confidence (LOW_CONFIDENCE); fewer landings, none.
 - Hard impact needs impact data: force-plate loading rate (VALR > 66 BW/s, SCIENCE.md §1),
   shank peak tibial acceleration (PTA > 8 g, §1, Crowell & Davis 2011), or, for any other
   placement (foot pods, wrist, sacrum), a rise of >= 10 % at matched speed within the run, or
@@ -43,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from softstep import metrics
+from softstep import metrics, metrics_video
 from softstep.model import Evidence, Finding, Runner, Summary
 
 MIN_RUNNING_S = 120.0  # less running than this: no findings at all
@@ -74,6 +81,19 @@ FORCE_PLATE_PLACEMENTS = ("force_plate", "treadmill", "instrumented_treadmill")
 SHANK_PLACEMENTS = ("shank", "tibia", "distal_tibia")
 VIDEO_SHANK_ANGLE_DEG = 8.0  # beyond pose error (±5-8°, SCIENCE.md §4) from a vertical shank
 RFS_STRIKE_ANGLE_DEG = 7.4  # SCIENCE.md §3: Mo et al., RFS > 7.4°
+# Side-view video (pose): findings rest on medians over landings, never on single frames.
+MIN_VIDEO_LANDINGS = 8  # softstep minimum of landings with geometry for a video finding
+# A median is "beyond" a threshold when it clears it by more than the pose error (the lower end
+# of ±5-8°, SCIENCE.md §4; metrics_video.POSE_UNCERTAINTY_DEG); inside that margin the finding
+# is given with low confidence.
+POSE_MARGIN_DEG = metrics_video.POSE_UNCERTAINTY_DEG
+# Overstride: no validated cut-off exists (SCIENCE.md §4, metric spec 7), so the reference is the
+# runner's own earlier video runs where stored; else this softstep threshold (ours: heel a
+# quarter of the leg length ahead of the hips at contact). Its margin is what 5° of pose error
+# in the leg's angle moves the heel: sin(5°) = 8.7 % of the leg length.
+OVERSTRIDE_PCT_LEG = 25.0
+OVERSTRIDE_MARGIN_PCT_LEG = 100.0 * math.sin(math.radians(POSE_MARGIN_DEG))
+LOW_CONFIDENCE = 0.3  # a video median within the pose margin of the threshold
 
 # Fading form: softstep thresholds (SCIENCE.md gives none), as a share of the run's average.
 FADE_CADENCE_DROP = 0.02
@@ -140,6 +160,7 @@ class _Context:
     running_s: float
     source: str
     loudness_baseline: object = None  # metrics_audio.LoudnessBaseline of an audio run, or None
+    overstride_baseline_pct_leg: float | None = None  # own earlier video runs' median overstride
 
     @property
     def scale(self) -> float:
@@ -256,7 +277,93 @@ def _overstride_indicators(ctx: _Context) -> tuple[list[Evidence], bool]:
     return ev, bool(slow and long_contact)
 
 
+def _is_pose(steps: pd.DataFrame) -> bool:
+    """Steps from side-view pose (only steps.video fills overstride and knee flexion)."""
+    return any(
+        len(metrics_video.landing_values(steps, c)) > 0
+        for c in ("overstride_pct_leg", "knee_flexion_ic_deg")
+    )
+
+
+def _pose_median(ctx: _Context, column: str) -> tuple[float, int] | None:
+    """Median of a geometry column over the running landings that have it, and their number;
+    None under MIN_VIDEO_LANDINGS (no finding from a handful of landings)."""
+    x = _steps_values(ctx.steps, column)
+    return (float(np.median(x)), len(x)) if len(x) >= MIN_VIDEO_LANDINGS else None
+
+
+def _margin_words(excess: float, margin: float, unit: str) -> str:
+    return (f"{excess:.1f}{unit} past it, beyond the pose error of {margin:.1f}{unit}"
+            if excess > margin else
+            f"only {excess:.1f}{unit} past it, within the pose error of {margin:.1f}{unit}: "
+            "low confidence")
+
+
+def _video_overstriding(ctx: _Context) -> Finding | None:
+    """Overstride from pose video: median heel-ahead-of-hips (% of leg length) over landings
+    against the runner's own earlier video runs, else softstep's threshold (labelled ours)."""
+    over = _pose_median(ctx, "overstride_pct_leg")
+    if over is None:
+        return None
+    median, n = over
+    base = ctx.overstride_baseline_pct_leg
+    if base is not None:
+        ref, ref_text = base, f"your earlier videos' median {base:.0f} % (own baseline)"
+    else:
+        ref, ref_text = OVERSTRIDE_PCT_LEG, (
+            f"softstep's threshold {OVERSTRIDE_PCT_LEG:.0f} % (ours: no validated cut-off, "
+            "SCIENCE.md §4, metric spec 7)")
+    margin = OVERSTRIDE_MARGIN_PCT_LEG
+    excess = median - ref
+    evidence = [Evidence(
+        "heel ahead of the hips at landing (median)", median, "% of leg length",
+        f"median of {n} landings (± {margin:.1f} % of leg length from the ±5-8° pose error, "
+        f"SCIENCE.md §4); {ref_text}; {_margin_words(excess, margin, ' points')}"
+        if excess > 0 else
+        f"median of {n} landings (± {margin:.1f} % from the ±5-8° pose error); {ref_text}",
+        "video")]
+    if ctx.summary.overstride_cm is not None:
+        evidence.append(Evidence("heel ahead of the hips at landing (median)",
+                                 ctx.summary.overstride_cm, "cm",
+                                 "scaled by 0.53 x your height (SCIENCE.md §6)", "video"))
+    shank = _pose_median(ctx, "shank_angle_deg")
+    if shank is not None:
+        evidence.append(Evidence(
+            "shank angle at landing (median)", shank[0],
+            "degrees (positive = ankle ahead of knee)",
+            f"median of {shank[1]} landings, ±5-8° (SCIENCE.md §4); near-vertical is the aim "
+            "(metric spec 8)", "video"))
+    if excess <= 0:
+        return None
+    reaching = shank is not None and shank[0] > VIDEO_SHANK_ANGLE_DEG
+    if excess > margin:
+        confidence = 0.75 if reaching else 0.65
+        title = "You reach forward with each step"
+    else:
+        confidence = LOW_CONFIDENCE
+        title = "You may be landing a little far ahead of your hips"
+    compare = "your earlier videos" if base is not None else "softstep's own threshold"
+    return Finding(
+        "overstriding",
+        title,
+        f"Over {n} landings your heel touched down a median {median:.0f} % of your leg length "
+        f"ahead of your hips, {excess:.0f} points more than {compare}"
+        + (" - more than the ±5-8° of pose error can explain. " if excess > margin else
+           ", which is within what the ±5-8° of pose error could explain, so treat it as a "
+           "hint. ")
+        + "Landing ahead of the hips brakes each step and makes the landing harder."
+        + (" Your shin is also angled forward at landing." if reaching else ""),
+        confidence,
+        _clip(0.3 + max(0.0, excess - margin) / 20.0),
+        evidence,
+        CONFIRM["overstriding"],
+        "SCIENCE.md §4 (Souza 2016, Lieberman 2015), metric spec 7-8",
+    )
+
+
 def _overstriding(ctx: _Context) -> Finding | None:
+    if _is_pose(ctx.steps) and len(_steps_values(ctx.steps, "overstride_pct_leg")):
+        return _video_overstriding(ctx)
     evidence, inferred = _overstride_indicators(ctx)
     shank = _steps_values(ctx.steps, "shank_angle_deg")
     video = len(shank) >= 10
@@ -302,6 +409,42 @@ def _overstriding(ctx: _Context) -> Finding | None:
     )
 
 
+def _video_heel_striking(ctx: _Context, caveat: str) -> Finding | None:
+    """Heel strike from pose video: the median foot-strike angle over landings against the
+    rearfoot cut-off (7.4°, SCIENCE.md §3), beyond it by more than the pose error."""
+    strike = _pose_median(ctx, "strike_angle_deg")
+    if strike is None:
+        return None
+    median, n = strike
+    excess = median - RFS_STRIKE_ANGLE_DEG
+    s = ctx.summary
+    share = f"; {s.rearfoot_pct:.0f} % of landings rearfoot" if s.rearfoot_pct is not None else ""
+    evidence = [Evidence(
+        "foot-strike angle at landing (median)", median, "degrees (positive = toe up)",
+        f"median of {n} landings, ±5-8° (SCIENCE.md §4); rearfoot > {RFS_STRIKE_ANGLE_DEG}° "
+        f"(Mo et al., SCIENCE.md §3){share}"
+        + (f"; {_margin_words(excess, POSE_MARGIN_DEG, '°')}" if excess > 0 else ""),
+        "video")]
+    if excess <= 0:
+        return None
+    firm = excess > POSE_MARGIN_DEG
+    return Finding(
+        "heel_striking",
+        "You land heel first" if firm else "You probably land heel first",
+        f"Over {n} landings your foot met the ground toe-up by a median {median:.0f}°, "
+        + ("clearly a heel landing even allowing for the ±5-8° of pose error."
+           if firm else
+           f"just past the {RFS_STRIKE_ANGLE_DEG}° heel-strike cut-off and within the ±5-8° "
+           "of pose error, so treat it as a hint.")
+        + caveat,
+        0.7 if firm else LOW_CONFIDENCE,
+        _clip(0.2 + 0.3 * _clip(excess / (2 * POSE_MARGIN_DEG))),
+        evidence,
+        CONFIRM["heel_striking"],
+        "SCIENCE.md §3 (Mo et al.), §4",
+    )
+
+
 def _heel_striking(ctx: _Context) -> Finding | None:
     caveat = (
         " Most runners land on the heel (94 % in one marathon study); the aim is not a forefoot "
@@ -317,6 +460,8 @@ def _heel_striking(ctx: _Context) -> Finding | None:
         else np.zeros(0, dtype=str)
     )
     angles = _steps_values(ctx.steps, "strike_angle_deg")
+    if len(angles) and _is_pose(ctx.steps):
+        return _video_heel_striking(ctx, caveat)
     if w[has_pod].sum() >= 60:
         share = float(np.sum(w[has_pod] * (strike[has_pod] <= 5)) / w[has_pod].sum())
         ev = Evidence(
@@ -725,6 +870,7 @@ def diagnose(
     *,
     placement: str | None = None,
     loudness_baseline=None,
+    overstride_baseline_pct_leg: float | None = None,
 ) -> list[Finding]:
     """Probable causes of hard landing, ranked by ``confidence × severity`` (highest first).
 
@@ -739,6 +885,13 @@ def diagnose(
     loudness_baseline : metrics_audio.LoudnessBaseline of an audio run (the runner's earlier
         audio runs at matched cadence); without it no loud-landings finding (a first audio run
         becomes the baseline)
+    overstride_baseline_pct_leg : the median overstride (% of leg length) of the runner's
+        earlier side-view videos; without it a video's overstride is judged against
+        OVERSTRIDE_PCT_LEG, softstep's own threshold, and the evidence says so
+
+    A side-view video is short (seconds) but has many landings: with at least
+    MIN_VIDEO_LANDINGS landings of pose geometry, the landing rules (overstriding, heel striking)
+    apply whatever the running time; the other rules keep the 2-minute minimum.
 
     Returns an empty list for a healthy run or when the data cannot support any rule.
     """
@@ -746,15 +899,20 @@ def diagnose(
     placement = placement or (steps.attrs.get("placement") if hasattr(steps, "attrs") else None)
     table = metrics.prepare(records, steps)
     running_s = float(metrics.running_weights_s(table).sum()) if len(table) else 0.0
+    rules = RULES
     if running_s < MIN_RUNNING_S:
-        return []
+        if not (_is_pose(steps) and int(metrics_video.measured_landings(steps).sum())
+                >= MIN_VIDEO_LANDINGS):
+            return []
+        rules = (_overstriding, _heel_striking)  # a short clip: only what its landings show
     ctx = _Context(
         summary, table, steps, segments if segments is not None else pd.DataFrame(),
         runner or Runner(), placement, running_s,
         source="watch" if not len(steps) else (placement or "steps"),
         loudness_baseline=loudness_baseline,
+        overstride_baseline_pct_leg=overstride_baseline_pct_leg,
     )
-    findings = [f for f in (rule(ctx) for rule in RULES) if f is not None]
+    findings = [f for f in (rule(ctx) for rule in rules) if f is not None]
     for f in findings:
         f.confidence = round(_clip(f.confidence), 3)
         f.severity = round(_clip(f.severity), 3)

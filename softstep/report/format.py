@@ -72,7 +72,29 @@ METRICS: dict[str, Metric] = {
     "timing_asymmetry_pct": Metric("Odd/even step-time difference", "%", 1, 1,
                                    short="odd/even time"),
     "quiet_pct": Metric("Footfalls ≥ 3 dB under baseline", "%", 1, 0, short="quiet"),
+    # landing geometry (video; metrics_video): medians over the landings, pose angles ±5-8°
+    "strike_angle_deg": Metric("Foot-strike angle (median, + = toe up)", "°", 1, 1,
+                               short="strike"),
+    "rearfoot_pct": Metric("Rearfoot landings", "%", 1, 0, short="rearfoot"),
+    "midfoot_pct": Metric("Midfoot landings", "%", 1, 0, short="midfoot"),
+    "forefoot_pct": Metric("Forefoot landings", "%", 1, 0, short="forefoot"),
+    "overstride_cm": Metric("Overstride (heel ahead of hips, median)", "cm", 1, 1,
+                            short="overstride"),
+    "overstride_pct_leg": Metric("Overstride, % of leg length (median)", "%", 1, 1,
+                                 short="overstride"),
+    "shank_angle_deg": Metric("Shank angle at landing (median, + = ankle ahead of knee)", "°", 1,
+                              1, short="shank"),
+    "knee_flexion_ic_deg": Metric("Knee flexion at landing (median)", "°", 1, 0, short="knee IC"),
+    "knee_flexion_peak_deg": Metric("Peak knee flexion in stance (median)", "°", 1, 0,
+                                    short="knee peak"),
+    "trunk_lean_deg": Metric("Trunk lean forward (median)", "°", 1, 1, short="trunk"),
+    "landings_measured": Metric("Landings measured", "", 1, 0),
 }
+
+# Angles from pose estimation: shown with their uncertainty (SCIENCE.md §4)
+POSE_ANGLE_FIELDS = ("strike_angle_deg", "shank_angle_deg", "knee_flexion_ic_deg",
+                     "knee_flexion_peak_deg", "trunk_lean_deg")
+POSE_UNCERTAINTY = "±5-8°"
 
 # Summary fields shown, in order; duration and pace have their own formats.
 SUMMARY_FIELDS = (
@@ -156,6 +178,8 @@ def show(name: str, value: float | None, signed: bool = False) -> str:
         return duration(value)
     text = number(name, value, signed)
     unit = METRICS[name].unit if name in METRICS else ""
+    if unit == "°":
+        return f"{text}°" if text != MISSING else text
     return f"{text} {unit}" if text != MISSING and unit else text
 
 
@@ -178,6 +202,8 @@ def summary_rows(summary: Summary, source: str | None = None) -> list[tuple[str,
 
     >>> summary_rows(Summary(peak_force_bw=2.37), source="imu")
     [('Peak force', '2.37 BW (± 0.16 BW per step)')]
+    >>> summary_rows(Summary(shank_angle_deg=5.02), source="video")[0][1]
+    '5.0° (±5-8°, pose)'
     """
     rows = []
     for name in SUMMARY_FIELDS:
@@ -187,6 +213,8 @@ def summary_rows(summary: Summary, source: str | None = None) -> list[tuple[str,
             rmse = ESTIMATE_RMSE.get((source, name))
             if rmse is not None:
                 text += f" (± {rmse:g} {METRICS[name].unit} per step)"
+            if source == "video" and name in POSE_ANGLE_FIELDS:
+                text += f" ({POSE_UNCERTAINTY}, pose)"
             rows.append((label(name).split(" (")[0], text))
     return rows
 

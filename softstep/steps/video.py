@@ -800,7 +800,8 @@ def detect_recording(recording) -> pd.DataFrame:
             f"{label}: the {where} ({off}) foot's landings are seen about "
             f"{abs(steps.attrs['far_foot_lag_ms']):.0f} ms late (the steps alternate long and "
             "short, its contacts are short: that foot hidden or in perspective as it lands): its "
-            "contact time and landing geometry are left out and left/right are not compared; "
+            "contact time and landing geometry are left out (the summary's landing figures are "
+            "medians over the other foot's landings) and left/right are not compared; "
             "film the other side to see that leg")
     if steps.attrs.get("one_foot_only"):
         recording.warnings.append(

@@ -30,6 +30,7 @@ from sqlalchemy import exc as sa_exc
 
 from softstep.errors import StoreError
 from softstep.metrics_audio import AudioRunRow
+from softstep.metrics_video import VideoRunRow
 from softstep.model import (
     RECORD_COLUMNS,
     STEP_COLUMNS,
@@ -256,6 +257,26 @@ class Store:
         )
         with self._read() as conn:
             return [AudioRunRow(*row) for row in conn.execute(query)]
+
+    def video_history(self, runner: str) -> list[VideoRunRow]:
+        """The stored side-view video runs of ``runner`` (median overstride per run), oldest
+        first: what ``metrics_video.overstride_baseline`` takes the runner's baseline from."""
+        query = (
+            sa.select(
+                runs.c.id,
+                files.c.content_hash,
+                runs.c.start,
+                summaries.c.overstride_pct_leg,
+                summaries.c.landings_measured,
+            )
+            .join(runners, runners.c.id == runs.c.runner_id)
+            .join(files, files.c.id == runs.c.file_id)
+            .join(summaries, summaries.c.run_id == runs.c.id)
+            .where(runners.c.name == runner, runs.c.source == "video")
+            .order_by(runs.c.id)
+        )
+        with self._read() as conn:
+            return [VideoRunRow(*row) for row in conn.execute(query)]
 
     def load_run(self, run_id: int) -> RunAnalysis:
         """The stored run ``run_id`` rebuilt: recording with records, steps, summary, per-km
