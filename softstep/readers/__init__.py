@@ -101,7 +101,8 @@ def _read_audio_if_sound(path: Path, label: str, max_bytes: int) -> ReadResult |
 
     limit = AUDIO_MAX_BYTES if max_bytes == DEFAULT_MAX_BYTES else max_bytes
     try:
-        return read_audio(path, label, file_content_hash(path), max_bytes=limit)
+        # the hash is read in a thread while the sound is decoded
+        return read_audio(path, label, lambda: file_content_hash(path), max_bytes=limit)
     except SoftstepError:
         raise
     except Exception as exc:  # noqa: BLE001 - a decoder bug must still name the file

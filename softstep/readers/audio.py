@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +43,10 @@ AV_SUFFIXES = (".m4a", ".aac", ".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv")
 AUDIO_SUFFIXES = SOUNDFILE_SUFFIXES + AV_SUFFIXES
 CLIPPED_WARN_FRACTION = 0.001  # warn when more than 0.1 % of the sound is at full scale
 # the sound is decoded and filtered in blocks of this length: long enough that the per-call
-# costs of the decoder and filters vanish (4 s: 0.7 MB of float32 at 48 kHz), short enough to
-# keep the memory flat
-READ_BLOCK_S = 4.0
+# costs of the decoder and filters vanish (8 s: 1.5 MB of float32 at 48 kHz; an hour is 450
+# blocks, each through 7 filter calls), short enough to keep the memory flat (the blocks in
+# the read pipeline's queues: ~30 MB at 48 kHz). The envelope does not depend on it.
+READ_BLOCK_S = 8.0
 
 
 def audio_kind(head: bytes) -> str | None:
@@ -269,6 +270,50 @@ def _prefetched(blocks: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.nda
         thread.join()
 
 
+def _started(work: Callable[[], str]) -> Callable[[], str]:
+    """Start ``work()`` in a background thread; returns a function that waits for its result
+    (raising its exception, if it raised one).
+
+    >>> _started(lambda: "ab" * 2)()
+    'abab'
+    """
+    import threading
+
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=run, name="softstep-audio-hash", daemon=True)
+    thread.start()
+
+    def wait() -> str:
+        thread.join()
+        if "error" in result:
+            raise result["error"]  # type: ignore[misc]
+        return result["value"]  # type: ignore[return-value]
+
+    return wait
+
+
+def _halved(blocks: Iterator[np.ndarray], envelope: AudioEnvelope
+            ) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, list[np.ndarray]]]]:
+    """(block, ``envelope.halve(block)``) of each non-empty block of a decoder's generator,
+    which is closed when this one is (run by ``_prefetched`` in its thread, so the halving
+    chain of the next block overlaps the band-passes of this one)."""
+    try:
+        for block in blocks:
+            if block.size:
+                yield block, envelope.halve(block)
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            close()
+
+
 def _not_sound(head: bytes) -> str:
     try:
         head.decode("utf-8")
@@ -324,14 +369,16 @@ class _EnvelopeTable:
         return cut(self.env), cut(self.clipped), [cut(b) for b in self.bands]
 
 
-def read_audio(path: str | Path, label: str, digest: str | None,
+def read_audio(path: str | Path, label: str, digest: str | Callable[[], str] | None,
                max_bytes: int | None = None) -> ReadResult:
     """Read a sound or video file into one Recording of its sound envelope.
 
     Parameters
     ----------
     path : the file; ``label`` names it in every message
-    digest : its content hash (sha256 hex), stored on the Recording
+    digest : its content hash (sha256 hex), stored on the Recording; or a function of no
+        arguments that computes it (``lambda: file_content_hash(path)``), then run in a thread
+        while the sound is read (hashlib releases the GIL: 0.4 s of an hour of WAV overlapped)
     max_bytes : larger files on disk are refused (None: no limit; the sound is streamed)
 
     Returns a ReadResult with one Recording (source "audio", sport "running", empty
@@ -353,21 +400,25 @@ def read_audio(path: str | Path, label: str, digest: str | None,
         raise UnreadableFileError(
             label, f"the file is too large ({size:,} bytes; the limit is {max_bytes:,})")
     stream = stream_audio(path, label)
+    content_hash = _started(digest) if callable(digest) else (lambda: digest)
     envelope = AudioEnvelope(stream.sample_rate_hz)
     # envelope columns written in place, sized from the header (no per-block pieces to join)
     table = _EnvelopeTable(len(envelope.band_names), int(stream.duration_s * ENVELOPE_HZ))
     n_samples = n_clipped = 0
     peak = 0.0
     try:
-        for block in _prefetched(stream.blocks(READ_BLOCK_S)):
-            if not block.size:
-                continue
+        # a three-stage pipeline over the cores: one thread decodes block n + 2, another runs
+        # the envelope's low-pass/halving chain on block n + 1, while this thread (and the
+        # band pool) band-pass and bin block n: same numbers as ``envelope.push`` per block
+        # (a WAV's decoding is light, an AAC's heavy: each stage has its own thread)
+        decoded = _prefetched(stream.blocks(READ_BLOCK_S))
+        for block, (x, at) in _prefetched(_halved(decoded, envelope)):
             top = max(float(block.max()), -float(block.min()))  # no |block| copy
             n_samples += block.size
             if top >= CLIP_LEVEL:
                 n_clipped += int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
             peak = max(peak, top)
-            table.add(envelope.push(block), envelope.clipped, envelope.bands)
+            table.add(envelope.bin(x, at), envelope.clipped, envelope.bands)
     except SoftstepError:
         raise
     except Exception as exc:  # noqa: BLE001 - a decoder failure must name the file
@@ -404,7 +455,7 @@ def read_audio(path: str | Path, label: str, digest: str | None,
     }
     recording = Recording(
         source="audio", sport="running", records=empty_records(0), path=label,
-        content_hash=digest, samples=samples, sample_rate_hz=ENVELOPE_HZ,
+        content_hash=content_hash(), samples=samples, sample_rate_hz=ENVELOPE_HZ,
         warnings=warnings, info=info,
     )
     return ReadResult(label, [recording], warnings=list(warnings))

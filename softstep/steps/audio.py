@@ -120,6 +120,7 @@ class AudioEnvelope:
                      for (lo, hi), rate in zip(edges, self.band_rates_hz)]
         self._zi = [np.zeros((sos.shape[0], 2)) for sos in self._sos]
         self._n_at = [0] * (len(self._lowpass) + 1)  # samples so far at each rate fs/2**s
+        self._n_halved = list(self._n_at)  # the same, as far as ``halve`` has gone
         self._n_out = 0  # envelope bins emitted so far
         self._rest = [np.zeros(0) for _ in edges]  # band-passed samples of the unfinished bin
         self._rest_raw = np.zeros(0, np.float32)  # their raw samples
@@ -132,17 +133,39 @@ class AudioEnvelope:
         return np.zeros(0, np.float32)
 
     def push(self, block: np.ndarray) -> np.ndarray:
+        return self.bin(*self.halve(block))
+
+    def halve(self, block: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """First half of ``push``: (the block as an array, [the sound at each rate fs/2**s]).
+        ``bin`` of its result does the rest; ``push(b)`` is ``bin(*halve(b))``. The two keep
+        separate state, so ``halve`` of the next block may run (in another thread) while
+        ``bin`` of this one does, in the same block order: ``readers.audio`` pipelines them.
+
+        >>> env = AudioEnvelope(48000); x, at = env.halve(np.zeros(480)); [len(a) for a in at]
+        [480, 240, 120, 60]
+        >>> len(env.bin(x, at))
+        10
+        """
         x = np.asarray(block).ravel()  # float32 or float64 as given: sosfilt works in float64
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
         if not len(x):
-            return self._nothing()
+            return x, []
         # the sound at each rate fs/2**s: low-passed, then the samples at even positions of
         # the whole stream at the rate above kept
         at = [x]
         for s, sos in enumerate(self._lowpass):
             y, self._lowpass_zi[s] = signal.sosfilt(sos, at[s], zi=self._lowpass_zi[s])
-            at.append(y[self._n_at[s] % 2::2])
+            at.append(y[self._n_halved[s] % 2::2])
+            self._n_halved[s] += len(at[s])
+        self._n_halved[-1] += len(at[-1])
+        return x, at
+
+    def bin(self, x: np.ndarray, at: list[np.ndarray]) -> np.ndarray:
+        """Second half of ``push``: the envelope of the bins completed by ``halve``'s result
+        (``x``, ``at``), setting ``bands`` and ``clipped``."""
+        if not len(x):
+            return self._nothing()
         for s, part in enumerate(at):
             self._n_at[s] += len(part)
         n_in = self._n_at[0]
@@ -343,7 +366,8 @@ def _floor(level: np.ndarray, fs: float) -> np.ndarray:
     return floor
 
 
-def rhythm(onset: np.ndarray, fs: float, level: np.ndarray | None = None) -> pd.DataFrame:
+def rhythm(onset: np.ndarray, fs: float, level: np.ndarray | None = None,
+           peaks: np.ndarray | None = None, height: np.ndarray | None = None) -> pd.DataFrame:
     """Running rhythm per WINDOW_S window (hop HOP_S): ``start_s``, ``end_s``, ``step_s`` (the
     step period in the cadence prior that best explains the onset strength) and ``strength``
     (normalised autocorrelation at that period, 0-1; below MIN_RHYTHM: no running rhythm).
@@ -351,15 +375,17 @@ def rhythm(onset: np.ndarray, fs: float, level: np.ndarray | None = None) -> pd.
     loud they are too (``_peak_height``), so a louder runner's rhythm wins over a quieter one's.
 
     The score of a period P is r(P) + 0.5 r(2P): steps every P, and the same foot every 2P.
+    ``peaks`` (``_candidates``) and their ``height`` (``_peak_height``) may be given when the
+    caller has them already.
     """
     step = int(round(0.01 * fs))  # analyse at 100 Hz: rhythm needs no 1 ms resolution
     n100 = len(onset) // step
     # a pulse train: each onset peak, weighted by its height over the typical peak within
     # +-2 s (the noise's own onsets count for nothing), spread over +-20 ms for step jitter
-    peaks = _candidates(onset, fs)
+    peaks = _candidates(onset, fs) if peaks is None else peaks
     o = np.zeros(n100)
     if len(peaks) and n100:
-        height = _peak_height(onset, level, peaks, fs)
+        height = _peak_height(onset, level, peaks, fs) if height is None else height
         t = peaks / fs
         lo, hi = np.searchsorted(t, t - 2.0), np.searchsorted(t, t + 2.0)
         # floor: the median peak, but at most half the loud (90th percentile) peaks, so a
@@ -430,7 +456,8 @@ LOUD_SPAN_DB = (-6.0, 6.0)  # that loudness term is clipped to this range, dB
 LOUD_PERCENTILE = 75.0  # loudness is relative to this percentile of the peaks within +-2 s
 
 
-def _peak_height(onset: np.ndarray, level: np.ndarray | None, peaks: np.ndarray, fs: float
+def _peak_height(onset: np.ndarray, level: np.ndarray | None, peaks: np.ndarray, fs: float,
+                 rise_ms: np.ndarray | None = None, loudness_db: np.ndarray | None = None
                  ) -> np.ndarray:
     """Height of each onset peak for rhythm and tracking, dB: its onset strength plus
     LOUD_WEIGHT x its loudness (the highest ``level`` in the 15 ms from the peak) over the
@@ -439,7 +466,8 @@ def _peak_height(onset: np.ndarray, level: np.ndarray | None, peaks: np.ndarray,
     the quiet between their steps; the nearer one (the runner at the microphone) is louder,
     and without this a faster second runner would win the beat tracking by its extra steps.
     The onset strength is first scaled by the peak's ``_sharpness`` (an impact rises in a few
-    ms, a syllable swells). Without ``level``: the onset strength.
+    ms, a syllable swells). Without ``level``: the onset strength. ``rise_ms`` (``_rise_ms``)
+    and ``loudness_db`` (``_loudness_db``) of the peaks may be given when the caller has them.
 
     >>> peaks = np.arange(200, 6000, 200)  # two runners' steps, the odd ones 10 dB quieter
     >>> on = np.zeros(6000); on[peaks] = 20.0
@@ -450,10 +478,11 @@ def _peak_height(onset: np.ndarray, level: np.ndarray | None, peaks: np.ndarray,
     height = onset[peaks].astype(np.float64)
     if level is None or not len(peaks):
         return height
-    height *= _sharpness(_rise_ms(level, peaks, fs))
+    height *= _sharpness(_rise_ms(level, peaks, fs) if rise_ms is None else rise_ms)
     if not LOUD_WEIGHT:
         return height
-    return height + LOUD_WEIGHT * _loudness_db(level, peaks, fs)
+    loud = _loudness_db(level, peaks, fs) if loudness_db is None else loudness_db
+    return height + LOUD_WEIGHT * loud
 
 
 def _loudness_db(level: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
@@ -529,6 +558,9 @@ def _candidates(onset: np.ndarray, fs: float) -> np.ndarray:
     return peaks[peaks >= int(0.1 * fs)]
 
 
+TRACK_ROWS = 4096  # candidates per transition-cost table in _track (~1 MB each)
+
+
 def _track(t_s: np.ndarray, height: np.ndarray, period_s: np.ndarray,
            tightness: float | None = None) -> np.ndarray:
     """Ellis (2007) dynamic programming over candidate onsets: the chain of candidates that
@@ -538,36 +570,59 @@ def _track(t_s: np.ndarray, height: np.ndarray, period_s: np.ndarray,
     does not fit), longer ones up to 2.5 periods count as a miss. Returns the indices of the
     best chain.
 
+    The predecessors of candidate j are those within 2.5 of its periods before it (and not
+    before those of j - 1). Their transition costs are computed for every j at once, as a
+    (candidates x predecessors) table; only the running best score is left to a loop.
+
     >>> t = np.r_[np.arange(0, 3, 0.33), 1.5]; t.sort()
     >>> _track(t, np.where(t == 1.5, 5.0, 10.0), np.full(len(t), 0.33)).tolist()
     [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]
     """
     tightness = TIGHTNESS if tightness is None else tightness
+    t_s = np.asarray(t_s, float)
+    period_s = np.asarray(period_s, float)
     n = len(t_s)
-    score = height.astype(float).copy()
+    if not n:
+        return np.zeros(0, dtype=int)
     miss = float(np.median(height))
+    # first predecessor of each j: the first i with t[j] - t[i] <= 2.5 p[j], never before
+    # that of j - 1 (so for a growing period too, as a pointer moving forward); the table
+    # (predecessors i = j - width .. j - 1) is made TRACK_ROWS candidates at a time
+    j = np.arange(n)
+    about = np.searchsorted(t_s, t_s - 2.5 * period_s)  # made exact below
+    width = int(np.max(j - about, initial=0)) + 2
+    offsets = np.arange(width, 0, -1)[None, :]
+    # score[width + i]: the best chain ending at candidate i (the first width: no candidate)
+    score = np.r_[np.full(width, -np.inf), height.astype(float)]
     back = np.full(n, -1)
-    lo = 0
-    for j in range(1, n):
-        p = period_s[j]
-        while lo < j and t_s[j] - t_s[lo] > 2.5 * p:
-            lo += 1
-        if lo >= j:
-            continue
-        ratio = (t_s[j] - t_s[lo:j]) / p
+    first_before = 0
+    for r0 in range(0, n, TRACK_ROWS):
+        rows = j[r0:r0 + TRACK_ROWS]
+        p = period_s[rows, None]
+        back_i = rows[:, None] - offsets
+        valid = back_i >= 0
+        gap_s = t_s[rows, None] - t_s[np.maximum(back_i, 0)]
+        far = np.max(np.where(valid & (gap_s > 2.5 * p), back_i + 1, 0), axis=1)
+        first = np.maximum.accumulate(np.maximum(far, first_before))
+        first_before = int(first[-1])
+        valid &= back_i >= first[:, None]
+        ratio = np.where(valid, gap_s, p) / p
         step = np.where((ratio >= 0.75) & (ratio <= 1.35), -tightness * np.log(ratio) ** 2,
                         -np.inf)
         gap = np.where(ratio > 1.35, -tightness * np.log(ratio / 2) ** 2 - miss, -np.inf)
-        cand = score[lo:j] + np.maximum(step, gap)
-        k = int(np.argmax(cand))
-        if cand[k] > 0:
-            score[j] += cand[k]
-            back[j] = lo + k
+        cost = np.where(valid, np.maximum(step, gap), -np.inf)
+        for r in np.flatnonzero(np.isfinite(cost).any(axis=1)).tolist():
+            jj = r0 + r
+            cand = score[jj:jj + width] + cost[r]
+            k = cand.argmax()
+            if cand[k] > 0:
+                score[width + jj] += cand[k]
+                back[jj] = jj - width + k
     chain = []
-    j = int(np.argmax(score))
-    while j >= 0:
-        chain.append(j)
-        j = back[j]
+    jj = int(np.argmax(score[width:]))
+    while jj >= 0:
+        chain.append(jj)
+        jj = back[jj]
     return np.array(chain[::-1], dtype=int)
 
 
@@ -730,17 +785,19 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
         return empty
     band_cols = [c for c in samples.columns if c.startswith("band_")]
     onset, level = _onset_and_level(samples, band_cols, env, fs)
-    windows = rhythm(onset, fs, level)
+    # the onset peaks, their rise times, loudness and heights: once, for rhythm and tracking
+    peaks = _candidates(onset, fs)
+    rise_ms = _rise_ms(level, peaks, fs)
+    loud_db = _loudness_db(level, peaks, fs)
+    track_height = _peak_height(onset, level, peaks, fs, rise_ms, loud_db)
+    windows = rhythm(onset, fs, level, peaks, track_height)
     spans = _segments(windows)
     attrs["rhythm"] = windows
-    peaks = _candidates(onset, fs)
     t_peak = peaks / fs
     # local step period at each candidate: that of the rhythm window centred nearest to it
     mid = (windows["start_s"] + windows["end_s"]).to_numpy() / 2
     nearest = _nearest(mid, t_peak) if len(mid) else []
     period = windows["step_s"].to_numpy()[nearest] if len(mid) else np.zeros(0)
-    track_height = _peak_height(onset, level, peaks, fs)
-    rise_ms = _rise_ms(level, peaks, fs)
     chosen = []
     for s, e in spans:
         inside = np.flatnonzero((t_peak >= s) & (t_peak < e))
@@ -820,7 +877,7 @@ def detect_footfalls(samples: pd.DataFrame, fs: float) -> pd.DataFrame:
     # how sure: onset prominence x rhythm fit x impact-like rise x as loud as the footfalls
     # around (a quieter train in between is more likely another runner's)
     sharp = _sharpness(_rise_ms(level, idx, fs))
-    quieter = np.clip(-_loudness_db(level, peaks, fs)[chosen] / (-2 * LOUD_SPAN_DB[0]), 0, 0.5)
+    quieter = np.clip(-loud_db[chosen] / (-2 * LOUD_SPAN_DB[0]), 0, 0.5)
     confidence = (np.clip(prominence / SURE_ONSET_DB, 0, 1) * (0.5 + 0.5 * fit) * sharp
                   * (1 - quieter))
     out = pd.DataFrame({
