@@ -262,3 +262,23 @@ def test_the_real_clip_reports_no_false_left_right_difference(analysis):
     assert run.recording.info["timing_off_foot"] == "R"  # the far foot lands ~70 ms before seen
     assert run.summary.contact_balance_left_pct is None
     assert any("far (R) foot's landings are seen" in w for w in analysis.warnings)
+
+
+@pytest.mark.parametrize("facing", ["left", "right"])
+def test_overground_clip_from_a_fixed_camera(facing):
+    """Overground the runner crosses a fixed camera's view: the stance foot stands still in the
+    image and the hips move on. The same contacts, cadence, contact time and facing come out as
+    on a treadmill (where the stance foot moves back under still hips)."""
+    t_s = np.arange(0, 3.0, 1 / 30)
+    treadmill = video.synthetic_samples(t_s, cadence_spm=170, contact_s=0.25, facing=facing)
+    overground = treadmill.copy()
+    forward = -1.0 if facing == "left" else 1.0
+    belt_px_per_s = 200 / 0.25  # how far the synthetic stance foot travels back per second
+    for column in [c for c in overground if c.endswith("_x_px")]:
+        overground[column] += forward * belt_px_per_s * (t_s - 1.5)
+    on_belt, crossing = video.detect_video(treadmill, 30.0), video.detect_video(overground, 30.0)
+    assert crossing.attrs["facing"] == facing
+    assert len(crossing) == len(on_belt) >= 7
+    assert abs(crossing["cadence_spm"].median() - 170) < 2
+    assert abs(crossing["contact_s"].median() - 0.25) < 0.034  # one frame
+    np.testing.assert_allclose(crossing["t_s"], on_belt["t_s"], atol=1 / 30)
