@@ -85,17 +85,22 @@ def _format(data: bytes, path: Path) -> str | None:
 AUDIO_MAX_BYTES = 8 * 2**30  # sound is streamed: a file limit well above an hour of WAV
 
 
-def _read_audio_if_sound(path: Path, label: str, max_bytes: int) -> ReadResult | None:
-    """Read ``path`` as sound (readers.audio) when its first bytes or its suffix say sound or
-    video, else None. Sound is streamed, so the default byte limit becomes AUDIO_MAX_BYTES."""
+def _file_head(path: Path) -> bytes | None:
+    """The first 64 bytes of a non-empty regular file, else None."""
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return None
         with open(path, "rb") as fh:
-            head = fh.read(64)
+            return fh.read(64)
     except OSError:
         return None
-    if head[:2] == b"\x1f\x8b" or _format(head, path) != "audio":
+
+
+def _read_audio_if_sound(path: Path, label: str, max_bytes: int) -> ReadResult | None:
+    """Read ``path`` as sound (readers.audio) when its first bytes or its suffix say sound or
+    video, else None. Sound is streamed, so the default byte limit becomes AUDIO_MAX_BYTES."""
+    head = _file_head(path)
+    if not head or head[:2] == b"\x1f\x8b" or _format(head, path) != "audio":
         return None
     from softstep.readers.audio import read_audio
 
@@ -118,12 +123,8 @@ def _read_video_if_video(path: Path, label: str, source: str | None) -> ReadResu
         return None
     if source not in (None, "video"):
         raise UnreadableFileError(label, f"source must be 'audio' or 'video', not {source!r}")
-    try:
-        if not path.is_file() or path.stat().st_size == 0:
-            return None
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except OSError:
+    head = _file_head(path)
+    if not head:
         return None
     from softstep.readers.video import VIDEO_SUFFIXES, has_video_stream, read_video
 

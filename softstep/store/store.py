@@ -239,44 +239,30 @@ class Store:
     def audio_history(self, runner: str) -> list[AudioRunRow]:
         """The stored audio runs of ``runner`` (footfall loudness and cadence per run), oldest
         first: what ``metrics_audio.loudness_baseline`` picks the runner's baseline from."""
-        query = (
-            sa.select(
-                runs.c.id,
-                files.c.content_hash,
-                runs.c.start,
-                summaries.c.cadence_spm,
-                summaries.c.loudness_dbfs,
-                summaries.c.steps_detected,
-                runs.c.device,
-            )
-            .join(runners, runners.c.id == runs.c.runner_id)
-            .join(files, files.c.id == runs.c.file_id)
-            .join(summaries, summaries.c.run_id == runs.c.id)
-            .where(runners.c.name == runner, runs.c.source == "audio")
-            .order_by(runs.c.id)
-        )
-        with self._read() as conn:
-            return [AudioRunRow(*row) for row in conn.execute(query)]
+        rows = self._history(runner, "audio", summaries.c.cadence_spm, summaries.c.loudness_dbfs,
+                             summaries.c.steps_detected, runs.c.device)
+        return [AudioRunRow(*row) for row in rows]
 
     def video_history(self, runner: str) -> list[VideoRunRow]:
         """The stored side-view video runs of ``runner`` (median overstride per run), oldest
         first: what ``metrics_video.overstride_baseline`` takes the runner's baseline from."""
+        rows = self._history(runner, "video", summaries.c.overstride_pct_leg,
+                             summaries.c.landings_measured)
+        return [VideoRunRow(*row) for row in rows]
+
+    def _history(self, runner: str, source: str, *columns: sa.ColumnElement) -> list[sa.Row]:
+        """(run id, file content hash, start, *columns) of ``runner``'s stored runs of
+        ``source``, oldest first."""
         query = (
-            sa.select(
-                runs.c.id,
-                files.c.content_hash,
-                runs.c.start,
-                summaries.c.overstride_pct_leg,
-                summaries.c.landings_measured,
-            )
+            sa.select(runs.c.id, files.c.content_hash, runs.c.start, *columns)
             .join(runners, runners.c.id == runs.c.runner_id)
             .join(files, files.c.id == runs.c.file_id)
             .join(summaries, summaries.c.run_id == runs.c.id)
-            .where(runners.c.name == runner, runs.c.source == "video")
+            .where(runners.c.name == runner, runs.c.source == source)
             .order_by(runs.c.id)
         )
         with self._read() as conn:
-            return [VideoRunRow(*row) for row in conn.execute(query)]
+            return list(conn.execute(query))
 
     def load_run(self, run_id: int) -> RunAnalysis:
         """The stored run ``run_id`` rebuilt: recording with records, steps, summary, per-km
