@@ -482,6 +482,27 @@ def validate(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (localhost only by default: "
+                                            "there is no login yet).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    max_upload_mb: Annotated[float, typer.Option(min=1, help="Largest upload, MiB.")] = 200,
+    db: DbOption = None,
+) -> None:
+    """Run the web app: upload runs, browse them, JSON API (documented at /docs)."""
+    import uvicorn
+
+    from softstep.web import create_app
+
+    try:
+        web_app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+    except SoftstepError as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"softstep web app on http://{host}:{port}/runs (API docs at /docs); Ctrl+C stops")
+    uvicorn.run(web_app, host=host, port=port, log_level="info")
+
+
+@app.command()
 def demo(
     html: Annotated[Path, typer.Option("--html", help="Where to write the HTML report.")] = Path(
         "softstep-demo.html"

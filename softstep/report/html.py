@@ -86,15 +86,19 @@ def _run_view(run: RunAnalysis, video: dict | None = None) -> dict:
     }
 
 
-def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None) -> str:
+def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None, *,
+                plotly_src: str | None = None) -> str:
     """The report page for every run of ``analysis``, as one HTML string (about 5 MB).
-    ``videos`` maps a run's index to its video view (``_video_view``: contact sheets, link)."""
+    ``videos`` maps a run's index to its video view (``_video_view``: contact sheets, link).
+    ``plotly_src``: the URL of plotly.min.js to load instead of inlining it (the web app
+    serves it, and each page stays small)."""
     template = _environment().get_template("report.html.j2")
     videos = videos or {}
     return template.render(
         analysis=analysis,
         runs=[_run_view(run, videos.get(k)) for k, run in enumerate(analysis.runs)],
-        plotly_js=Markup(get_plotlyjs()),
+        plotly_js=None if plotly_src else Markup(get_plotlyjs()),
+        plotly_src=plotly_src,
         version=__version__,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -1,0 +1,99 @@
+"""The JSON API under ``/api`` (its OpenAPI schema at ``/openapi.json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from softstep.errors import SoftstepError
+from softstep.store import RunNotFoundError
+from softstep.web.uploads import TooLargeError, ingest
+
+router = APIRouter(prefix="/api", tags=["runs"])
+
+
+class Problem(BaseModel):
+    """An error: one line that says what is wrong and what to do."""
+
+    detail: str
+
+
+class UploadResult(BaseModel):
+    """The runs an upload became. ``id`` is set when the file holds exactly one run."""
+
+    id: int | None
+    ids: list[int]
+    duplicate: bool
+    warnings: list[str]
+
+
+class RunListItem(BaseModel):
+    id: int
+    runner: str
+    start: datetime | None
+    sport: str
+    source: str
+    device: str | None
+    file_name: str | None
+    distance_m: float | None
+    duration_s: float | None
+    cadence_spm: float | None
+    session_index: int
+
+
+def too_large(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
+
+
+@router.post(
+    "/runs",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UploadResult,
+    responses={
+        200: {"model": UploadResult, "description": "The file was already stored: its runs."},
+        413: {"model": Problem, "description": "The file is larger than the server accepts."},
+        422: {"model": Problem, "description": "The file is unreadable or holds no running; "
+              "nothing was stored."},
+    },
+)
+def upload_run(request: Request, response: Response, file: UploadFile = File(...)) -> Any:
+    """Analyse an uploaded recording (FIT, TCX, GPX, sensor CSV/zip, audio, ...) and store its
+    runs. 201 with the new run ids; 200 with the existing ids when the same file (by content)
+    was uploaded before, which is never stored twice."""
+    state = request.app.state
+    try:
+        stored = ingest(state.store, file.file, file.filename,
+                        max_bytes=state.limit.max_bytes, runner=state.runner)
+    except TooLargeError:
+        raise
+    except SoftstepError as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+    if stored.duplicate:
+        response.status_code = status.HTTP_200_OK
+    if stored.ids:
+        response.headers["Location"] = f"/api/runs/{stored.ids[0]}"
+    return UploadResult(id=stored.ids[0] if len(stored.ids) == 1 else None, ids=stored.ids,
+                        duplicate=stored.duplicate, warnings=stored.warnings)
+
+
+@router.get("/runs", response_model=list[RunListItem])
+def list_runs(request: Request, runner: str | None = None) -> Any:
+    """Stored runs, oldest first (runs without a start time last), of one runner or all."""
+    return [RunListItem(**vars(row)) for row in request.app.state.store.runs(runner)]
+
+
+@router.get("/runs/{run_id}", responses={404: {"model": Problem}})
+def get_run(request: Request, run_id: int, records: bool = False) -> Any:
+    """One stored run: exactly the run object of ``softstep analyze --json`` (README, "JSON
+    output"): summary, steps, segments, findings and plan; ``records=true`` adds the records."""
+    from softstep.pipeline import run_to_json
+
+    try:
+        run = request.app.state.store.load_run(run_id)
+    except RunNotFoundError:
+        return JSONResponse({"detail": f"no run {run_id}; list them at /api/runs"}, 404)
+    return JSONResponse(run_to_json(run, include_records=records))

@@ -1,0 +1,72 @@
+"""The FastAPI application factory: one Store for the app's life, the API and page routers,
+and plotly.min.js served from the installed plotly package (no CDN, pages stay small)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse, JSONResponse
+
+from softstep import __version__
+from softstep.store import Store
+from softstep.web import api, pages
+from softstep.web.uploads import TooLargeError, UploadLimit
+
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the file
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_URL = "/static/plotly.min.js"
+
+
+def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+               runner: str = "me") -> FastAPI:
+    """The web app over the store at ``db_url`` (None: $SOFTSTEP_DB, else the user's SQLite).
+
+    Uploads larger than ``max_upload_bytes`` (default 200 MiB) get 413; uploads are stored for
+    ``runner``. Opens (and migrates) the database now: StoreError when it cannot.
+    """
+    store = Store(db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="softstep",
+        version=__version__,
+        summary="Why do I land so hard? Upload running files, read the causes and a plan.",
+        lifespan=lifespan,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN: nothing may leave the
+        # machine, so the API is documented by its schema at /openapi.json only
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.limit = UploadLimit(max_upload_bytes)
+    app.state.runner = runner
+    app.state.plotly_url = PLOTLY_URL
+
+    @app.get(PLOTLY_URL, include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.middleware("http")
+    async def refuse_large_bodies(request: Request, call_next) -> Response:  # noqa: ANN001
+        """413 before reading a body whose declared length is over the limit (the upload
+        copy counts the bytes too, for bodies sent without a length)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_upload_bytes + FORM_OVERHEAD_BYTES:
+            return JSONResponse({"detail": str(TooLargeError("the upload", max_upload_bytes))},
+                                status_code=413)
+        return await call_next(request)
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_exception_handler(TooLargeError, api.too_large)
+    return app

@@ -1,0 +1,108 @@
+"""Uploaded files: copied to a temporary file (size-limited), analysed, stored, removed.
+
+The temporary file keeps the uploaded name so the readers recognise the format by its suffix;
+every message and stored path names the uploaded file, never the temporary one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from softstep.errors import SoftstepError
+from softstep.store import Store
+
+CHUNK_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UploadLimit:
+    """The largest accepted upload, bytes."""
+
+    max_bytes: int
+
+
+class TooLargeError(SoftstepError):
+    """The upload is larger than the server accepts (HTTP 413)."""
+
+    def __init__(self, name: str, max_bytes: int):
+        super().__init__(
+            f"{name} is larger than the {max_bytes / 1024**2:.0f} MiB this server accepts; "
+            "trim the recording or start the server with a larger --max-upload-mb")
+
+
+@dataclass
+class Stored:
+    """What one upload became: the run ids (in the file's order) and whether it was there."""
+
+    ids: list[int]
+    duplicate: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def safe_name(name: str | None) -> str:
+    """The uploaded file name without folders or odd characters (suffixes kept).
+
+    >>> safe_name("../../My Run (1).fit.gz")
+    'My_Run_1_.fit.gz'
+    """
+    base = Path((name or "").replace("\\", "/")).name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "upload"
+    return cleaned[-120:]
+
+
+def copy_limited(source: BinaryIO, target: Path, max_bytes: int, name: str) -> int:
+    """Copy ``source`` to ``target`` in 1 MiB chunks; TooLargeError past ``max_bytes``.
+    Returns the bytes written."""
+    written = 0
+    with target.open("wb") as out:
+        while chunk := source.read(CHUNK_BYTES):
+            written += len(chunk)
+            if written > max_bytes:
+                raise TooLargeError(name, max_bytes)
+            out.write(chunk)
+    return written
+
+
+def ingest(store: Store, source: BinaryIO, name: str | None, *, max_bytes: int,
+           runner: str = "me") -> Stored:
+    """Analyse the uploaded ``source`` and store its runs for ``runner``.
+
+    The same file uploaded again is not stored twice (the store dedups by content hash): its
+    existing ids come back with ``duplicate=True``. Raises TooLargeError, or the reader's
+    SoftstepError (naming the uploaded file) with nothing stored.
+    """
+    from softstep.pipeline import analyze_file
+
+    shown = safe_name(name)
+    folder = Path(tempfile.mkdtemp(prefix="softstep-upload-"))
+    try:
+        path = folder / shown
+        size = copy_limited(source, path, max_bytes, shown)
+        try:
+            analysis = analyze_file(
+                path, store.runner(runner),
+                loudness_history=store.audio_history(runner),
+                video_history=store.video_history(runner),
+            )
+        except SoftstepError as exc:
+            raise _renamed(exc, path, shown) from None
+        if not analysis.runs:
+            raise SoftstepError(f"no running activity in {shown}")
+        analysis.path = shown
+        for run in analysis.runs:
+            run.recording.path = shown
+        result = store.import_analysis(analysis, runner=runner, file_name=shown, file_size=size)
+        return Stored(result.run_ids, result.duplicate, list(analysis.warnings))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _renamed(exc: SoftstepError, path: Path, shown: str) -> SoftstepError:
+    """``exc`` with its message naming the uploaded file instead of the temporary copy."""
+    message = str(exc).replace(str(path), shown).replace(str(path.parent) + "/", "")
+    return SoftstepError(message)
