@@ -546,13 +546,7 @@ def _step_only_means(steps: pd.DataFrame | None) -> dict[str, float | None]:
     return out
 
 
-def summarize(
-    records: pd.DataFrame,
-    steps: pd.DataFrame | None,
-    runner: Runner | None,
-    *,
-    loudness_baseline=None,
-) -> Summary:
+def summarize(records: pd.DataFrame, steps: pd.DataFrame | None, runner: Runner | None) -> Summary:
     """Per-run figures (softstep.model.Summary); None wherever the data cannot give a value.
 
     - ``duration_s``: last minus first ``t_s``; ``moving_s``: sum of ``dt_s`` over moving records.
@@ -565,9 +559,9 @@ def summarize(
     - ``steps_detected``: rows of ``steps`` (None for watch files with no Steps).
     - ``loading_rate_g_per_s``, ``peak_force_bw``, ``loading_rate_bw_per_s``: per-step means;
       impacts that saturated the sensor are left out of every impact figure.
-    - footfall sound (audio Steps): ``metrics_audio.loudness_summary``; with
-      ``loudness_baseline`` (a ``metrics_audio.LoudnessBaseline``, the runner's earlier audio
-      runs at matched cadence) also ``loudness_vs_baseline_db`` and ``quiet_score_pct``.
+    - footfall sound (audio Steps): ``metrics_audio.loudness_summary``; the comparison with
+      the runner's baseline (``metrics_audio.against_baseline``) needs the store and is added
+      by ``pipeline.analyze_recording``.
     - landing geometry (video; foot / shank IMU in part): ``metrics_video.landing_summary``,
       medians over the landings that have it (strike angle and class shares, overstride, shank,
       knee, trunk); pose angles carry ±5-8° (SCIENCE.md §4).
@@ -612,7 +606,7 @@ def summarize(
     means.update(_step_only_means(steps))
     sound = metrics_audio.loudness_summary(steps)
     if sound:
-        means.update(sound, **metrics_audio.against_baseline(steps, loudness_baseline))
+        means.update(sound)
     means.update(metrics_video.landing_summary(steps))  # medians over landings, ±5-8° (§4)
     return Summary(
         duration_s=float(t[-1] - t[0]),

@@ -12,7 +12,10 @@ import gzip
 import hashlib
 import io
 import os
+import queue
+import threading
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -240,3 +243,54 @@ def per_leg_cadence_to_spm(
             "while moving); taken as steps/min"
         )
     return cad * 2.0, None
+
+
+def prefetch(items: Iterator, depth: int = 2) -> Iterator:
+    """``items`` produced by a background thread up to ``depth`` ahead of the consumer, so that
+    decoding the next block or frame overlaps the work on this one (libsndfile, FFmpeg, SciPy's
+    filters and the pose model release Python's lock: two cores do both at once). An exception
+    in the producer is raised here, in place of the item it did not give; stopping early (break,
+    an error downstream) stops the producer, which closes ``items`` in its own thread.
+
+    >>> list(prefetch(iter(range(5)), depth=2))
+    [0, 1, 2, 3, 4]
+    """
+    box: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+    end = object()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((end, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put((end, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="softstep-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if exc is not None:
+                raise exc
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()

@@ -34,6 +34,7 @@ import pandas as pd
 
 from softstep.errors import SoftstepError, UnreadableFileError
 from softstep.model import ReadResult, Recording, empty_records
+from softstep.readers._common import prefetch
 from softstep.steps.audio import CLIP_LEVEL, ENVELOPE_HZ, AudioEnvelope
 
 __all__ = ["AUDIO_SUFFIXES", "AudioStream", "is_audio", "read_audio", "stream_audio"]
@@ -216,60 +217,6 @@ def _short(exc: Exception) -> str:
     return text.strip(" :.")[:160] or type(exc).__name__
 
 
-def _prefetched(blocks: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
-    """The items of ``blocks`` (a decoder's generator), decoded in a background thread up to
-    ``depth`` blocks ahead, so that decoding the next block overlaps filtering this one
-    (libsndfile, FFmpeg and SciPy's filters release the GIL; two cores do both at once). An
-    exception of the decoder is raised here, in place of the block it did not give; when the
-    caller stops early the thread stops too.
-
-    >>> [b.tolist() for b in _prefetched(iter([np.ones(2), np.zeros(1)]))]
-    [[1.0, 1.0], [0.0]]
-    """
-    import queue
-    import threading
-
-    todo: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                todo.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for block in blocks:
-                if not put((block, None)):
-                    return
-            put((end, None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            put((end, exc))
-        finally:
-            close = getattr(blocks, "close", None)
-            if close is not None:
-                close()  # the decoder's file, closed in the thread that ran it
-
-    thread = threading.Thread(target=produce, name="softstep-audio-decode", daemon=True)
-    thread.start()
-    try:
-        while True:
-            block, exc = todo.get()
-            if block is end:
-                if exc is not None:
-                    raise exc
-                return
-            yield block
-    finally:
-        stop.set()
-        thread.join()
-
-
 def _started(work: Callable[[], str]) -> Callable[[], str]:
     """Start ``work()`` in a background thread; returns a function that waits for its result
     (raising its exception, if it raised one).
@@ -302,7 +249,7 @@ def _started(work: Callable[[], str]) -> Callable[[], str]:
 def _halved(blocks: Iterator[np.ndarray], envelope: AudioEnvelope
             ) -> Iterator[tuple[np.ndarray, tuple[np.ndarray, list[np.ndarray]]]]:
     """(block, ``envelope.halve(block)``) of each non-empty block of a decoder's generator,
-    which is closed when this one is (run by ``_prefetched`` in its thread, so the halving
+    which is closed when this one is (run by ``prefetch`` in its thread, so the halving
     chain of the next block overlaps the band-passes of this one)."""
     try:
         for block in blocks:
@@ -411,8 +358,8 @@ def read_audio(path: str | Path, label: str, digest: str | Callable[[], str] | N
         # the envelope's low-pass/halving chain on block n + 1, while this thread (and the
         # band pool) band-pass and bin block n: same numbers as ``envelope.push`` per block
         # (a WAV's decoding is light, an AAC's heavy: each stage has its own thread)
-        decoded = _prefetched(stream.blocks(READ_BLOCK_S))
-        for block, (x, at) in _prefetched(_halved(decoded, envelope)):
+        decoded = prefetch(stream.blocks(READ_BLOCK_S))
+        for block, (x, at) in prefetch(_halved(decoded, envelope)):
             top = max(float(block.max()), -float(block.min()))  # no |block| copy
             n_samples += block.size
             if top >= CLIP_LEVEL:

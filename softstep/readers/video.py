@@ -15,8 +15,6 @@ steps.video runs unchanged.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -27,6 +25,7 @@ import numpy as np
 
 from softstep.errors import UnreadableFileError
 from softstep.model import ReadResult
+from softstep.readers._common import prefetch
 
 __all__ = ["VIDEO_SUFFIXES", "VideoFrame", "drop_collapsed", "has_video_stream", "iter_frames",
            "prefetch", "read_video", "second_person_share", "upright"]
@@ -176,56 +175,6 @@ def drop_collapsed(arr: np.ndarray, names: list[str],
     return arr, float(hit_any.mean())
 
 
-def prefetch(items: Iterator, depth: int = PREFETCH_FRAMES) -> Iterator:
-    """``items`` produced by a background thread up to ``depth`` ahead of the consumer (PyAV
-    decodes without Python's lock, so decoding overlaps the pose model). An exception in the
-    producer is raised here; stopping early (break, an error downstream) stops the producer
-    and closes ``items``.
-
-    >>> list(prefetch(iter(range(5)), depth=2))
-    [0, 1, 2, 3, 4]
-    """
-    box: queue.Queue = queue.Queue(maxsize=max(1, depth))
-    stop = threading.Event()
-    end = object()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce():
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-            put((end, None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            put((end, exc))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    worker = threading.Thread(target=produce, name="softstep-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, exc = box.get()
-            if exc is not None:
-                raise exc
-            if item is end:
-                return
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5.0)
-
-
 def second_person_share(people: list[np.ndarray], min_size: float = SECOND_PERSON_MIN_SIZE,
                         min_score: float = 0.5) -> float:
     """Share of the checked frames with a second person in view. ``people``: per frame, persons
@@ -302,7 +251,7 @@ def read_video(path: str | Path, label: str, digest: str | None, *,
     started = time.perf_counter()
     try:
         last_ms = -1
-        for frame in prefetch(iter_frames(path, label)):
+        for frame in prefetch(iter_frames(path, label), depth=PREFETCH_FRAMES):
             height, width = frame.rgb.shape[:2]
             t_ms = max(int(round(frame.t_s * 1000.0)), last_ms + 1)  # strictly increasing
             last_ms = t_ms

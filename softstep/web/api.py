@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
@@ -10,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from softstep.errors import SoftstepError
-from softstep.store import RunNotFoundError
+from softstep.store import RunNotFoundError, RunRow
 from softstep.web.uploads import TooLargeError, ingest
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -29,20 +28,6 @@ class UploadResult(BaseModel):
     ids: list[int]
     duplicate: bool
     warnings: list[str]
-
-
-class RunListItem(BaseModel):
-    id: int
-    runner: str
-    start: datetime | None
-    sport: str
-    source: str
-    device: str | None
-    file_name: str | None
-    distance_m: float | None
-    duration_s: float | None
-    cadence_spm: float | None
-    session_index: int
 
 
 def too_large(_request: Request, exc: Exception) -> JSONResponse:
@@ -80,10 +65,10 @@ def upload_run(request: Request, response: Response, file: UploadFile = File(...
                         duplicate=stored.duplicate, warnings=stored.warnings)
 
 
-@router.get("/runs", response_model=list[RunListItem])
+@router.get("/runs", response_model=list[RunRow])
 def list_runs(request: Request, runner: str | None = None) -> Any:
     """Stored runs, oldest first (runs without a start time last), of one runner or all."""
-    return [RunListItem(**vars(row)) for row in request.app.state.store.runs(runner)]
+    return request.app.state.store.runs(runner)
 
 
 @router.get("/runs/{run_id}", responses={404: {"model": Problem}})
