@@ -64,6 +64,18 @@ def test_upload_then_get_matches_direct_analysis(client, direct):
     assert len(with_records["records"]) > 1000
 
 
+def test_uploaded_steps_come_back_as_analysed(client, shared_data):
+    """A file with one step per landing (the treadmill clip's keypoints): the stored steps are
+    the directly analysed ones, landing by landing."""
+    path = shared_data / "video_side_treadmill" / "male_side.pose.json"
+    direct_steps = run_to_json(analyze_file(path, Runner("me")).runs[0])["steps"]
+    body = upload(client, path.read_bytes(), path.name).json()
+    steps = client.get(f"/api/runs/{body['id']}").json()["steps"]
+    assert len(steps) == len(direct_steps) >= 20
+    assert [s["t_s"] for s in steps] == pytest.approx([s["t_s"] for s in direct_steps])
+    assert [s["side"] for s in steps] == [s["side"] for s in direct_steps]
+
+
 def test_same_file_twice_is_one_run(client):
     first = upload(client).json()
     again = upload(client, name="renamed.fit")
