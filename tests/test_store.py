@@ -350,15 +350,25 @@ def test_duplicate_race_on_the_unique_hash_returns_the_stored_runs(store, analys
     real_lookup = store_module._file_run_ids
     calls = []
 
-    def lookup_misses_once(conn, digest):
+    def lookup_misses_once(conn, runner_id, digest):
         calls.append(digest)
-        return None if len(calls) == 1 else real_lookup(conn, digest)
+        return None if len(calls) == 1 else real_lookup(conn, runner_id, digest)
 
     monkeypatch.setattr(store_module, "_file_run_ids", lookup_misses_once)
     second = store.import_analysis(analysis)
     assert len(calls) == 2, "the insert hit the unique constraint and the import was retried"
     assert second == ImportResult(first.run_ids, duplicate=True)
     assert count(store, files) == 1 and count(store, runs) == 1
+
+
+def test_two_runners_may_store_the_same_file(store, analysis):
+    """Dedup is per runner: an athlete's upload never answers with another athlete's runs."""
+    mine = store.import_analysis(copy.deepcopy(analysis), runner="ana")
+    theirs = store.import_analysis(copy.deepcopy(analysis), runner="ben")
+    again = store.import_analysis(analysis, runner="ben")
+    assert not theirs.duplicate and set(theirs.run_ids).isdisjoint(mine.run_ids)
+    assert again == ImportResult(theirs.run_ids, duplicate=True)
+    assert [r.runner for r in store.runs()] == ["ana", "ben"]
 
 
 def test_a_file_with_two_runs_and_listing(store):

@@ -10,7 +10,8 @@ timestamps stored as UTC (``UtcDateTime``), no dialect-specific SQL.
 Tables
 ------
 runners    one row per runner profile (name, height_cm, mass_kg)
-files      one row per imported file; ``content_hash`` (sha256 hex) is unique -> no duplicates
+files      one row per imported file; (runner_id, ``content_hash`` sha256 hex) is unique -> a runner
+           never stores the same file twice
 runs       one row per running session of a file (Recording metadata, laps, warnings)
 records    one row per record of a run (RECORD_COLUMNS), key (run_id, idx)
 steps      one row per foot contact of a run (STEP_COLUMNS), key (run_id, idx)
@@ -18,6 +19,10 @@ summaries  one row per run, numeric Summary fields as real columns, ``drift`` as
 segments   one row per km of a run, the row as JSON (per_km columns are not fixed yet)
 findings   ranked findings of a run, evidence as JSON
 plans      the plan of a run as JSON of ``Plan.to_dict()``
+run_media  images and clips drawn for a run (contact sheets, annotated video), as bytes
+users      web accounts (multi-user server): name, argon2 password hash, the runner they are
+web_sessions  signed-in browser sessions: sha256 of the session token, CSRF token, expiry
+shares     athlete -> coach: the coach may read the athlete's runs
 
 Example
 -------
@@ -122,7 +127,7 @@ files = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     # NULL for analyses built in memory (no bytes to hash): those are never deduplicated.
-    sa.Column("content_hash", sa.String(64), unique=True),
+    sa.Column("content_hash", sa.String(64)),
     sa.Column("runner_id", sa.Integer, _fk("runners.id"), nullable=False, index=True),
     sa.Column("path", sa.Text),
     sa.Column("file_name", sa.Text),
@@ -130,6 +135,7 @@ files = sa.Table(
     sa.Column("imported_at", UtcDateTime, nullable=False),
     sa.Column("skipped", sa.JSON, nullable=False),
     sa.Column("warnings", sa.JSON, nullable=False),
+    sa.UniqueConstraint("runner_id", "content_hash"),
 )
 
 runs = sa.Table(
@@ -208,5 +214,42 @@ plans = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),  # Plan.to_dict()
 )
 
+run_media = sa.Table(
+    "run_media",
+    metadata,
+    sa.Column("run_id", sa.Integer, _fk("runs.id"), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),  # e.g. "contacts-left.png"
+    sa.Column("media_type", sa.String(100), nullable=False),  # e.g. "image/png", "video/mp4"
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id, PHC string
+    sa.Column("runner_id", sa.Integer, _fk("runners.id"), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),  # the cookie's token, hashed
+    sa.Column("user_id", sa.Integer, _fk("users.id"), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+
+shares = sa.Table(
+    "shares",
+    metadata,
+    sa.Column("athlete_id", sa.Integer, _fk("users.id"), primary_key=True),
+    sa.Column("coach_id", sa.Integer, _fk("users.id"), primary_key=True, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
 # Tables whose rows belong to one run, in the order they are written.
-RUN_TABLES = (records, steps, summaries, segments, findings, plans)
+RUN_TABLES = (records, steps, summaries, segments, findings, plans, run_media)

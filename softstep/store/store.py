@@ -1,8 +1,8 @@
 """The Store: runner profiles and analysed runs in a SQL database (SQLite default, any URL).
 
 One transaction per file import: a file is stored whole or not at all. A file is known by the
-sha256 of its bytes (``Recording.content_hash``); importing it again returns the runs already
-stored, with ``duplicate=True``.
+sha256 of its bytes (``Recording.content_hash``); importing it again for the same runner returns
+the runs already stored, with ``duplicate=True``.
 
 Example
 -------
@@ -185,8 +185,8 @@ class Store:
     ) -> ImportResult:
         """Store every run of ``analysis`` for ``runner``, in one transaction.
 
-        A file already stored (same content hash) is not stored again: its run ids come back
-        with ``duplicate=True``. ``file_name`` defaults to the name in ``analysis.path``.
+        A file ``runner`` already stored (same content hash) is not stored again: its run ids come
+        back with ``duplicate=True``. ``file_name`` defaults to the name in ``analysis.path``.
         Sets ``run_id`` on each RunAnalysis (to the stored run's id for a duplicate).
         An analysis without runs stores nothing. Raises StoreError when the write fails.
         """
@@ -198,10 +198,11 @@ class Store:
         name = file_name if file_name is not None else (Path(analysis.path).name or None)
 
         def store(conn: sa.Connection) -> ImportResult:
-            existing = _file_run_ids(conn, digest)
+            runner_id = _runner_id(conn, runner)
+            existing = _file_run_ids(conn, runner_id, digest)
             if existing is not None:
                 return ImportResult(existing, duplicate=True)
-            ids = _insert_file(conn, analysis, _runner_id(conn, runner), digest, name, file_size)
+            ids = _insert_file(conn, analysis, runner_id, digest, name, file_size)
             return ImportResult(ids, duplicate=False)
 
         result = self._write(store)
@@ -364,11 +365,13 @@ def _runner_profile(conn: sa.Connection, runner_id: int) -> Runner:
     return Runner(row.name, row.height_cm, row.mass_kg)
 
 
-def _file_run_ids(conn: sa.Connection, digest: str | None) -> list[int] | None:
-    """Run ids of the stored file with this content hash, or None when it is not stored."""
+def _file_run_ids(conn: sa.Connection, runner_id: int, digest: str | None) -> list[int] | None:
+    """Run ids of the runner's stored file with this content hash, or None when not stored."""
     if digest is None:
         return None
-    file_id = conn.execute(sa.select(files.c.id).where(files.c.content_hash == digest)).scalar()
+    file_id = conn.execute(
+        sa.select(files.c.id).where(files.c.runner_id == runner_id, files.c.content_hash == digest)
+    ).scalar()
     if file_id is None:
         return None
     query = sa.select(runs.c.id).where(runs.c.file_id == file_id).order_by(runs.c.session_index)
