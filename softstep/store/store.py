@@ -265,6 +265,16 @@ class Store:
         with self._read() as conn:
             return list(conn.execute(query))
 
+    def run_runner(self, run_id: int) -> str:
+        """The name of the runner run ``run_id`` belongs to; RunNotFoundError when absent."""
+        query = (sa.select(runners.c.name).join(runs, runs.c.runner_id == runners.c.id)
+                 .where(runs.c.id == run_id))
+        with self._read() as conn:
+            name = conn.execute(query).scalar()
+        if name is None:
+            raise RunNotFoundError(run_id, self._shown_url)
+        return str(name)
+
     def load_run(self, run_id: int) -> RunAnalysis:
         """The stored run ``run_id`` rebuilt: recording with records, steps, summary, per-km
         segments, findings and plan. Raises RunNotFoundError (a StoreError) when absent.

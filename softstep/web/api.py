@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from softstep.errors import SoftstepError
-from softstep.store import RunNotFoundError, RunRow
+from softstep.store import RunRow
+from softstep.web.access import Viewer, current_viewer, readable_run
 from softstep.web.uploads import TooLargeError, ingest
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -45,14 +46,15 @@ def too_large(_request: Request, exc: Exception) -> JSONResponse:
               "nothing was stored."},
     },
 )
-def upload_run(request: Request, response: Response, file: UploadFile = File(...)) -> Any:
+def upload_run(request: Request, response: Response, file: UploadFile = File(...),
+               viewer: Viewer = Depends(current_viewer)) -> Any:
     """Analyse an uploaded recording (FIT, TCX, GPX, sensor CSV/zip, audio, ...) and store its
     runs. 201 with the new run ids; 200 with the existing ids when the same file (by content)
     was uploaded before, which is never stored twice."""
     state = request.app.state
     try:
         stored = ingest(state.store, file.file, file.filename,
-                        max_bytes=state.limit.max_bytes, runner=state.runner)
+                        max_bytes=state.limit.max_bytes, runner=viewer.runner)
     except TooLargeError:
         raise
     except SoftstepError as exc:
@@ -66,19 +68,19 @@ def upload_run(request: Request, response: Response, file: UploadFile = File(...
 
 
 @router.get("/runs", response_model=list[RunRow])
-def list_runs(request: Request, runner: str | None = None) -> Any:
-    """Stored runs, oldest first (runs without a start time last), of one runner or all."""
-    return request.app.state.store.runs(runner)
+def list_runs(request: Request, runner: str | None = None,
+              viewer: Viewer = Depends(current_viewer)) -> Any:
+    """The runs you may read, oldest first (runs without a start time last), of one runner or
+    all."""
+    return [row for row in request.app.state.store.runs(runner) if viewer.can_read(row.runner)]
 
 
 @router.get("/runs/{run_id}", responses={404: {"model": Problem}})
-def get_run(request: Request, run_id: int, records: bool = False) -> Any:
+def get_run(request: Request, run_id: int, records: bool = False,
+            viewer: Viewer = Depends(current_viewer)) -> Any:
     """One stored run: exactly the run object of ``softstep analyze --json`` (README, "JSON
     output"): summary, steps, segments, findings and plan; ``records=true`` adds the records."""
     from softstep.pipeline import run_to_json
 
-    try:
-        run = request.app.state.store.load_run(run_id)
-    except RunNotFoundError:
-        return JSONResponse({"detail": f"no run {run_id}; list them at /api/runs"}, 404)
+    run = readable_run(request, viewer, run_id)
     return JSONResponse(run_to_json(run, include_records=records))

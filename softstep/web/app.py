@@ -3,6 +3,7 @@ and plotly.min.js served from the installed plotly package (no CDN, pages stay s
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,6 +50,7 @@ def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX
     app.state.store = store
     app.state.limit = UploadLimit(max_upload_bytes)
     app.state.runner = runner
+    app.state.csrf_token = secrets.token_urlsafe(32)
     app.state.plotly_url = PLOTLY_URL
 
     @app.get(PLOTLY_URL, include_in_schema=False)
