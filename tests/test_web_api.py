@@ -145,6 +145,14 @@ def test_upload_form_redirects_to_the_run(client):
     assert bad.status_code == 422 and "bad.gpx" in bad.text
 
 
+def test_upload_form_takes_several_files(client):
+    response = client.post("/upload", files=[("file", ("a.fit", FIT_BYTES)),
+                                             ("file", ("bad.gpx", b"<gpx"))],
+                           follow_redirects=False)
+    assert response.status_code == 422 and "bad.gpx" in response.text
+    assert len(client.get("/api/runs").json()) == 1  # the good file before it is stored
+
+
 def test_openapi_lists_the_routes(client):
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]

@@ -85,38 +85,72 @@ def over_time(run: RunAnalysis, table: pd.DataFrame | None = None) -> go.Figure 
 
 
 def against_speed(run: RunAnalysis, table: pd.DataFrame | None = None) -> go.Figure | None:
-    """Each metric against speed: every running record, and the time-weighted mean per bin.
-
-    None when the run has no speed or nothing to plot.
+    """Each metric against speed: every running record (WebGL ``scattergl``, thinned to
+    MAX_POINTS, coloured by minutes from the start), the time-weighted mean per 0.25 m/s bin
+    and the per-km means (the trend across the run). Impact (g) is drawn per km when the
+    segments carry it. None when the run has no speed or nothing to plot.
     """
     table = running_table(run) if table is None else table
     names = plotted_metrics(table)
     speed = table["speed_m_per_s"].to_numpy(float)
-    if not names or not np.isfinite(speed).any():
+    km = _km_points(run)
+    km_names = [n for n in ("impact_g",) if km is not None and n in km and km[n].notna().any()]
+    if not (names or km_names) or not np.isfinite(speed).any():
         return None
     bins = metrics.cadence_vs_speed(run.recording.records, run.steps)
-    fig = make_subplots(rows=1, cols=len(names), horizontal_spacing=0.08)
+    panels = names + km_names
+    fig = make_subplots(rows=1, cols=len(panels), horizontal_spacing=0.08)
     every = _thin(len(table))
-    for col, name in enumerate(names, 1):
-        fig.add_trace(
-            go.Scatter(x=speed[every], y=_display(table, name)[every], mode="markers",
-                       name="each record", marker={"color": RAW_COLOUR, "size": 4},
-                       showlegend=col == 1),
-            row=1, col=col,
-        )
-        if len(bins):
+    minutes = table["t_s"].to_numpy(float)[every] / 60.0
+    for col, name in enumerate(panels, 1):
+        scale = fmt.METRICS[name].scale if name in fmt.METRICS else 1.0
+        if name in names:
+            fig.add_trace(_time_coloured(speed[every], _display(table, name)[every], minutes,
+                                         first=col == 1), row=1, col=col)
+        if name in names and len(bins):
             fig.add_trace(
-                go.Scatter(x=bins["speed_m_per_s"], y=bins[name] * fmt.METRICS[name].scale,
+                go.Scatter(x=bins["speed_m_per_s"], y=bins[name] * scale,
                            mode="lines+markers", name="mean per 0.25 m/s",
                            marker={"color": BIN_COLOUR, "size": 7}, line={"color": BIN_COLOUR},
                            showlegend=col == 1),
                 row=1, col=col,
             )
-        fig.update_yaxes(title_text=fmt.label(name), row=1, col=col)
+        if km is not None and name in km:
+            fig.add_trace(
+                go.Scatter(x=km["speed_m_per_s"], y=km[name] * scale, mode="lines+markers+text",
+                           text=[f"km {k}" for k in km["km"]], textposition="top center",
+                           textfont={"size": 9}, name="mean per km",
+                           marker={"color": TREND_COLOUR, "size": 8, "symbol": "diamond"},
+                           line={"color": TREND_COLOUR, "dash": "dot"},
+                           showlegend=col == 1),
+                row=1, col=col,
+            )
+        title = fmt.label(name) if name in fmt.METRICS else "impact (g)"
+        fig.update_yaxes(title_text=title, row=1, col=col)
         fig.update_xaxes(title_text="speed (m/s)", row=1, col=col)
-    fig.update_layout(height=360, margin={"t": 30, "b": 50, "l": 70, "r": 20},
-                      legend={"orientation": "h", "y": 1.12}, template="plotly_white")
+    fig.update_layout(height=380, margin={"t": 30, "b": 50, "l": 70, "r": 20},
+                      legend={"orientation": "h", "y": 1.14}, template="plotly_white")
     return fig
+
+
+def _time_coloured(x: np.ndarray, y: np.ndarray, minutes: np.ndarray, *,
+                   first: bool) -> go.Scattergl:
+    """Every record as a WebGL point coloured by minutes from the start (fast at 10,000+)."""
+    marker = {"color": minutes, "colorscale": "Viridis", "size": 4, "opacity": 0.5,
+              "showscale": first}
+    if first:
+        marker["colorbar"] = {"title": {"text": "min"}, "thickness": 10, "len": 0.8}
+    return go.Scattergl(x=x, y=y, mode="markers", name="each record (colour: minutes)",
+                        marker=marker, showlegend=first)
+
+
+def _km_points(run: RunAnalysis) -> pd.DataFrame | None:
+    """Per-km segments with a speed, in km order; None when the run has none."""
+    seg = run.segments
+    if seg is None or not len(seg) or "speed_m_per_s" not in seg or "km" not in seg:
+        return None
+    seg = seg[np.isfinite(seg["speed_m_per_s"].to_numpy(float))]
+    return seg if len(seg) else None
 
 
 # Per-step columns drawn in the "each landing" figure: (column, label, scale to display units)

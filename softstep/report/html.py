@@ -83,15 +83,45 @@ def _run_view(run: RunAnalysis, video: dict | None = None) -> dict:
         "loudness": _plot_div(figures.loudness(run)),
         "loudness_lines": fmt.loudness_lines(run),
         "video": video,
+        "labels": _labels(run),
     }
 
 
+def _labels(run: RunAnalysis) -> list[str]:
+    """The run's labels (``recording.info["labels"]``: a list or one comma-separated string)."""
+    labels = run.recording.info.get("labels") or []
+    if isinstance(labels, str):
+        labels = labels.split(",")
+    return [str(label).strip() for label in labels if str(label).strip()]
+
+
+def media_video_view(run_id: int, media: list[tuple[str, str, int]]) -> dict | None:
+    """The video view of a stored run whose contact sheets and clip live in the store's
+    run_media (served at ``/runs/{run_id}/media/{name}``); None when it has none."""
+    names = {"left": "left foot", "right": "right foot", "left-unsure": "left foot (side unsure)",
+             "right-unsure": "right foot (side unsure)"}
+    base = f"/runs/{run_id}/media/"
+    sheets = []
+    clip = None
+    for name, media_type, _size in media:
+        if media_type.startswith("image/") and name.startswith("contacts-"):
+            side = names.get(name.removeprefix("contacts-").rsplit(".", 1)[0], "unknown foot")
+            sheets.append({"src": base + name, "alt": f"initial contacts of the {side}",
+                           "side": side})
+        elif media_type.startswith("video/"):
+            clip = {"src": base + name, "type": media_type}
+    if not sheets and clip is None:
+        return None
+    return {"sheets": sheets, "href": None, "clip": clip, "notes": [], "frames": None,
+            "contacts": None}
+
+
 def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None, *,
-                plotly_src: str | None = None) -> str:
+                plotly_src: str | None = None, plan_href: str | None = None) -> str:
     """The report page for every run of ``analysis``, as one HTML string (about 5 MB).
     ``videos`` maps a run's index to its video view (``_video_view``: contact sheets, link).
     ``plotly_src``: the URL of plotly.min.js to load instead of inlining it (the web app
-    serves it, and each page stays small)."""
+    serves it, and each page stays small). ``plan_href``: a link to this week's plan page."""
     template = _environment().get_template("report.html.j2")
     videos = videos or {}
     return template.render(
@@ -99,6 +129,7 @@ def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None, *
         runs=[_run_view(run, videos.get(k)) for k, run in enumerate(analysis.runs)],
         plotly_js=None if plotly_src else Markup(get_plotlyjs()),
         plotly_src=plotly_src,
+        plan_href=plan_href,
         version=__version__,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )

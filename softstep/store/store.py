@@ -54,11 +54,13 @@ from softstep.store.db import (
     write_error,
 )
 from softstep.store.schema import (
+    RUN_TABLES,
     SUMMARY_FIELDS,
     files,
     findings,
     plans,
     records,
+    run_media,
     runners,
     runs,
     segments,
@@ -69,6 +71,7 @@ from softstep.store.schema import (
 T = TypeVar("T")
 
 RECORD_DTYPES: dict[str, str] = dict.fromkeys(RECORD_COLUMNS, "float64")
+MAX_RUN_ID = 2**31 - 1  # runs.id is an INTEGER: larger ids cannot exist
 CHUNK_ROWS = 5000  # rows per executemany: bounds the memory of the parameter lists
 
 
@@ -265,8 +268,78 @@ class Store:
         with self._read() as conn:
             return list(conn.execute(query))
 
+    def trend_tables(
+        self, runner: str, columns: tuple[str, ...]
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Per-record and per-step rows of every stored run of ``runner``, in two queries.
+
+        Returns ``(records, steps)``: each has ``run_id``, ``when`` (the run's start, else the
+        time its file was imported; UTC), ``t_s``, ``speed_m_per_s`` (NaN in steps) and those of
+        ``columns`` the table has (float64). What ``softstep.progress`` compares week by week.
+
+        >>> with Store("sqlite://") as s: s.trend_tables("ana", ("cadence_spm",))[0].shape
+        (0, 5)
+        """
+        when = sa.func.coalesce(runs.c.start, files.c.imported_at).label("when")
+        frames = []
+        for table, names in ((records, RECORD_COLUMNS), (steps, STEP_COLUMNS)):
+            wanted = [c for c in ("t_s", "speed_m_per_s", *columns) if c in names]
+            wanted = list(dict.fromkeys(wanted))
+            query = (
+                sa.select(runs.c.id.label("run_id"), when, *(table.c[c] for c in wanted))
+                .join(runs, runs.c.id == table.c.run_id)
+                .join(files, files.c.id == runs.c.file_id)
+                .join(runners, runners.c.id == runs.c.runner_id)
+                .where(runners.c.name == runner)
+                .order_by(runs.c.id, table.c.idx)
+            )
+            with self._read() as conn:
+                rows = conn.execute(query).all()
+            frame = pd.DataFrame(rows, columns=["run_id", "when", *wanted])
+            frame["when"] = pd.to_datetime(frame["when"], utc=True)
+            for c in wanted:
+                frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+            if "speed_m_per_s" not in frame:
+                frame["speed_m_per_s"] = float("nan")
+            frames.append(frame)
+        return frames[0], frames[1]
+
+    def put_media(self, run_id: int, name: str, media_type: str, data: bytes) -> None:
+        """Store (or replace) the picture or clip ``name`` of run ``run_id``, one transaction.
+
+        ``media_type``: e.g. "image/jpeg", "video/mp4". RunNotFoundError when the run is absent.
+        """
+
+        def store(conn: sa.Connection) -> None:
+            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).scalar() is None:
+                raise RunNotFoundError(run_id, self._shown_url)
+            conn.execute(sa.delete(run_media).where(run_media.c.run_id == run_id,
+                                                    run_media.c.name == name))
+            conn.execute(sa.insert(run_media).values(run_id=run_id, name=name,
+                                                     media_type=media_type, data=bytes(data)))
+
+        self._write(store)
+
+    def media(self, run_id: int) -> list[tuple[str, str, int]]:
+        """The media of run ``run_id`` as (name, media_type, size in bytes), by name."""
+        query = (sa.select(run_media.c.name, run_media.c.media_type,
+                           sa.func.length(run_media.c.data))
+                 .where(run_media.c.run_id == run_id).order_by(run_media.c.name))
+        with self._read() as conn:
+            return [(str(n), str(t), int(size)) for n, t, size in conn.execute(query)]
+
+    def media_item(self, run_id: int, name: str) -> tuple[str, bytes] | None:
+        """(media_type, bytes) of the media ``name`` of run ``run_id``; None when absent."""
+        query = sa.select(run_media.c.media_type, run_media.c.data).where(
+            run_media.c.run_id == run_id, run_media.c.name == name)
+        with self._read() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else (str(row[0]), bytes(row[1]))
+
     def run_runner(self, run_id: int) -> str:
         """The name of the runner run ``run_id`` belongs to; RunNotFoundError when absent."""
+        if not 1 <= run_id <= MAX_RUN_ID:  # no such row, and the driver would overflow
+            raise RunNotFoundError(run_id, self._shown_url)
         query = (sa.select(runners.c.name).join(runs, runs.c.runner_id == runners.c.id)
                  .where(runs.c.id == run_id))
         with self._read() as conn:
@@ -274,6 +347,44 @@ class Store:
         if name is None:
             raise RunNotFoundError(run_id, self._shown_url)
         return str(name)
+
+    def delete_run(self, run_id: int) -> None:
+        """Remove run ``run_id`` with its rows, and its file's row when no run of that file is
+        left, in one transaction. RunNotFoundError when absent."""
+
+        def delete(conn: sa.Connection) -> None:
+            file_id = conn.execute(sa.select(runs.c.file_id).where(runs.c.id == run_id)).scalar()
+            if file_id is None:
+                raise RunNotFoundError(run_id, self._shown_url)
+            for table in RUN_TABLES:
+                conn.execute(sa.delete(table).where(table.c.run_id == run_id))
+            conn.execute(sa.delete(runs).where(runs.c.id == run_id))
+            left = conn.execute(sa.select(sa.func.count()).select_from(runs)
+                                .where(runs.c.file_id == file_id)).scalar_one()
+            if left == 0:
+                conn.execute(sa.delete(files).where(files.c.id == file_id))
+
+        self._write(delete)
+
+    def set_labels(self, run_id: int, labels: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``labels`` (e.g. {"surface": "road", "shoes": None}) into the run's
+        ``info["labels"]``; a None value removes that label, and no labels left removes the key.
+        Returns the labels now stored. RunNotFoundError when the run is absent."""
+
+        def update(conn: sa.Connection) -> dict[str, Any]:
+            info = conn.execute(sa.select(runs.c.info).where(runs.c.id == run_id)).one_or_none()
+            if info is None:
+                raise RunNotFoundError(run_id, self._shown_url)
+            info = dict(info[0] or {})
+            merged = {**info.get("labels", {}), **labels}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            info.pop("labels", None)
+            if merged:
+                info["labels"] = merged
+            conn.execute(runs.update().where(runs.c.id == run_id).values(info=info or None))
+            return merged
+
+        return self._write(update)
 
     def load_run(self, run_id: int) -> RunAnalysis:
         """The stored run ``run_id`` rebuilt: recording with records, steps, summary, per-km

@@ -5,7 +5,15 @@ Every route takes ``viewer: Viewer = Depends(current_viewer)`` and reaches a run
 same answer as a run that does not exist, so ids do not leak).
 
 Single-user mode (the default, on localhost): one viewer who owns the runner ``app.state.runner``
-and may read every runner's runs.
+and may read every runner's runs. Multi-user mode (``create_app(..., multi_user=True)``): the
+viewer is the user of the session cookie ``softstep_session``; they read their own runs and those
+of the athletes who share with them, and change only their own. Without a valid session, API
+routes answer 401 and pages redirect (303) to ``/login?next=...``.
+
+CSRF (``csrf_guard``, an app-wide dependency): an unsafe request (POST, PUT, PATCH, DELETE) is
+refused with 403 when its ``Origin`` (else ``Referer``) names another origin, and, in multi-user
+mode when a session cookie signs it in, when it lacks the session's token in header
+``X-CSRF-Token`` or form field ``csrf_token``.
 
 >>> v = Viewer(user=None, runner="me", readable=None, csrf_token="t")
 >>> v.can_read("ana"), v.can_change("ana")
@@ -17,12 +25,20 @@ and may read every runner's runs.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from fastapi import HTTPException, Request
 
 from softstep.model import RunAnalysis
 from softstep.store import RunNotFoundError
+from softstep.store.accounts import Session
+
+SESSION_COOKIE = "softstep_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -48,9 +64,85 @@ class Viewer:
 
 
 def current_viewer(request: Request) -> Viewer:
-    """FastAPI dependency: the viewer of this request (single-user mode for now)."""
+    """FastAPI dependency: the viewer of this request.
+
+    Single-user mode: the one local viewer. Multi-user mode: the user of the session cookie;
+    HTTPException 401 for API routes and 303 to ``/login?next=...`` for pages when there is no
+    unexpired session.
+    """
     state = request.app.state
-    return Viewer(user=None, runner=state.runner, readable=None, csrf_token=state.csrf_token)
+    if not getattr(state, "multi_user", False):
+        return Viewer(user=None, runner=state.runner, readable=None, csrf_token=state.csrf_token)
+    session = request_session(request)
+    if session is None:
+        raise _sign_in_first(request)
+    athletes = state.accounts.athletes(session.user.name)
+    readable = frozenset({session.user.runner, *(a.runner for a in athletes)})
+    return Viewer(user=session.user.name, runner=session.user.runner, readable=readable,
+                  csrf_token=session.csrf_token)
+
+
+def request_session(request: Request) -> Session | None:
+    """The unexpired session of the request's cookie (looked up once per request); None when
+    there is none or the app is in single-user mode."""
+    if not getattr(request.app.state, "multi_user", False):
+        return None
+    if "session" not in request.scope.setdefault("softstep", {}):
+        token = request.cookies.get(SESSION_COOKIE, "")
+        request.scope["softstep"]["session"] = request.app.state.accounts.session(token)
+    return request.scope["softstep"]["session"]
+
+
+def _sign_in_first(request: Request) -> HTTPException:
+    if request.url.path.startswith("/api/") or request.method != "GET":
+        return HTTPException(401, "sign in first: POST your name and password to /login, "
+                                  "then send the session cookie")
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(303, "sign in first",
+                         headers={"Location": "/login?next=" + quote(target, safe="")})
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the request's ``Origin`` (else ``Referer``) header, when it has one, names this
+    server's own origin (scheme, host and port)."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed:
+        return True
+    if claimed == "null":
+        return False
+    parts = urlsplit(claimed)
+    own = urlsplit(str(request.base_url))
+    return (parts.scheme, parts.netloc) == (own.scheme, own.netloc)
+
+
+async def sent_token(request: Request) -> str:
+    """The CSRF token the request carries: header ``X-CSRF-Token``, else the form field
+    ``csrf_token`` of a form body. Starlette caches the parsed form on the request (file parts
+    spooled to disk), so the route's own File/Form parameters reuse it: nothing is read twice."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+async def csrf_guard(request: Request) -> None:
+    """App-wide dependency: 403 for an unsafe request from another origin, or one signed in by
+    a session cookie that does not send the session's CSRF token back."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if not same_origin(request):
+        raise HTTPException(403, "cross-site request refused: send it from this site's pages")
+    session = request_session(request)
+    if session is None:
+        return  # not signed in: the route answers 401, or checks its own token (/login)
+    if not secrets.compare_digest((await sent_token(request)).encode(),
+                                  session.csrf_token.encode()):
+        raise HTTPException(403, f"missing or wrong CSRF token: send the page's csrf-token in "
+                                 f"header {CSRF_HEADER} or form field {CSRF_FIELD}")
 
 
 def _run_not_found(run_id: int) -> HTTPException:

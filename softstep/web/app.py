@@ -9,12 +9,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 
 from softstep import __version__
 from softstep.store import Store
-from softstep.web import api, pages
+from softstep.store.accounts import Accounts
+from softstep.web import accounts, api, coaching, pages, run_edits
+from softstep.web.access import csrf_guard
 from softstep.web.uploads import TooLargeError, UploadLimit
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -24,11 +26,13 @@ PLOTLY_URL = "/static/plotly.min.js"
 
 
 def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-               runner: str = "me") -> FastAPI:
+               runner: str = "me", multi_user: bool = False) -> FastAPI:
     """The web app over the store at ``db_url`` (None: $SOFTSTEP_DB, else the user's SQLite).
 
     Uploads larger than ``max_upload_bytes`` (default 200 MiB) get 413; uploads are stored for
-    ``runner``. Opens (and migrates) the database now: StoreError when it cannot.
+    ``runner``; ``multi_user``: sign-in required, each user sees their own runs and those
+    shared with them (access.py). Opens (and migrates) the database now: StoreError when it
+    cannot.
     """
     store = Store(db_url)
 
@@ -46,10 +50,13 @@ def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX
         # machine, so the API is documented by its schema at /openapi.json only
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(csrf_guard)],  # unsafe requests: same origin + CSRF token
     )
     app.state.store = store
     app.state.limit = UploadLimit(max_upload_bytes)
     app.state.runner = runner
+    app.state.multi_user = multi_user
+    app.state.accounts = Accounts(store)
     app.state.csrf_token = secrets.token_urlsafe(32)
     app.state.plotly_url = PLOTLY_URL
 
@@ -70,5 +77,8 @@ def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(coaching.router)
+    app.include_router(accounts.router)
+    app.include_router(run_edits.router)
     app.add_exception_handler(TooLargeError, api.too_large)
     return app

@@ -3,7 +3,9 @@ served by the app instead of inlined) and a plain upload form."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -11,6 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from softstep.errors import SoftstepError
 from softstep.report import format as fmt
+from softstep.store import RunNotFoundError
 from softstep.web.access import Viewer, current_viewer, readable_run
 from softstep.web.uploads import TooLargeError, ingest
 
@@ -35,25 +38,89 @@ def home() -> RedirectResponse:
     return RedirectResponse("/runs", status_code=307)
 
 
+def _day(text: str | None, name: str) -> date | None:
+    """``text`` (YYYY-MM-DD) as a date, None when empty; ValueError with what to type."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not a date; write it as YYYY-MM-DD, "
+                         "e.g. 2026-03-01") from None
+
+
+def _in_range(row_start: datetime | None, since: date | None, until: date | None) -> bool:
+    """Whether a run started on a day between ``since`` and ``until`` (both included, UTC);
+    a run without a start time passes only when no range is asked."""
+    if since is None and until is None:
+        return True
+    if row_start is None:
+        return False
+    day = row_start.date()
+    return (since is None or day >= since) and (until is None or day <= until)
+
+
 @router.get("/runs", response_class=HTMLResponse)
-def runs_page(request: Request, viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
-    rows = [row for row in request.app.state.store.runs() if viewer.can_read(row.runner)]
-    return _page("runs.html.j2", runs=rows, viewer=viewer)
+def runs_page(request: Request, runner: str | None = None, since: str | None = None,
+              until: str | None = None, source: str | None = None,
+              viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
+    """The runs the viewer may read, filtered by runner, start day (UTC, inclusive) and
+    source; 400 with the form and a message for a date that is not YYYY-MM-DD."""
+    readable = [row for row in request.app.state.store.runs() if viewer.can_read(row.runner)]
+    form = {"runner": runner or "", "since": since or "", "until": until or "",
+            "source": source or ""}
+    choices = {"runners": sorted({r.runner for r in readable}),
+               "sources": sorted({r.source for r in readable})}
+    try:
+        since_day, until_day = _day(since, "since"), _day(until, "until")
+    except ValueError as exc:
+        return _page("runs.html.j2", 400, runs=[], form=form, error=str(exc), viewer=viewer,
+                     filtered=True, **choices)
+    rows = [row for row in readable
+            if (not runner or row.runner == runner) and (not source or row.source == source)
+            and _in_range(row.start, since_day, until_day)]
+    return _page("runs.html.j2", runs=rows, form=form, error=None, viewer=viewer,
+                 filtered=any(form.values()), **choices)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, run_id: int,
              viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
     from softstep.model import FileAnalysis
-    from softstep.report.html import render_html
+    from softstep.report.html import media_video_view, render_html
 
     try:
         run = readable_run(request, viewer, run_id)
     except HTTPException:
         return _page("message.html.j2", 404, title="Run not found",
                      message=f"There is no run {run_id}.", viewer=viewer)
+    store = request.app.state.store
     analysis = FileAnalysis(run.recording.path or f"run {run_id}", [run])
-    return HTMLResponse(render_html(analysis, plotly_src=request.app.state.plotly_url))
+    video = media_video_view(run_id, store.media(run_id))
+    plan_href = "/plan?" + urlencode({"runner": store.run_runner(run_id)})
+    return HTMLResponse(render_html(analysis, {0: video} if video else None,
+                                    plotly_src=request.app.state.plotly_url,
+                                    plan_href=plan_href))
+
+
+@router.get("/runs/{run_id}/media/{name}")
+def run_media(request: Request, run_id: int, name: str,
+              viewer: Viewer = Depends(current_viewer)) -> Response:
+    """A contact sheet (JPEG) or the annotated clip (mp4) of a video run; 404 when the run is
+    not readable or has no such media. Cached privately for a day (media never change)."""
+    store = request.app.state.store
+    try:
+        owner = store.run_runner(run_id)
+    except RunNotFoundError:
+        raise HTTPException(404, f"no run {run_id}; list yours at /runs") from None
+    if not viewer.can_read(owner):
+        raise HTTPException(404, f"no run {run_id}; list yours at /runs")
+    item = store.media_item(run_id, name)
+    if item is None:
+        raise HTTPException(404, f"run {run_id} has no media {name!r}; its page lists them")
+    media_type, data = item
+    return Response(data, media_type=media_type,
+                    headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/upload", response_class=HTMLResponse)
@@ -63,16 +130,24 @@ def upload_form(request: Request, viewer: Viewer = Depends(current_viewer)) -> H
 
 
 @router.post("/upload", response_class=HTMLResponse)
-def upload_submit(request: Request, file: UploadFile = File(...),
+def upload_submit(request: Request, file: list[UploadFile] = File(...),
                   viewer: Viewer = Depends(current_viewer)) -> Response:
+    """The upload form without JavaScript: one or several files in the field ``file``.
+
+    Stores every readable file; redirects to the run page when exactly one run came in, to the
+    run list otherwise; answers the form again with the first error (413 or 422) when a file is
+    too large or unreadable (the files before it stay stored)."""
     state = request.app.state
     max_mb = state.limit.max_bytes / 1024**2
-    try:
-        stored = ingest(state.store, file.file, file.filename, max_bytes=state.limit.max_bytes,
-                        runner=viewer.runner)
-    except TooLargeError as exc:
-        return _page("upload.html.j2", 413, max_mb=max_mb, error=str(exc), viewer=viewer)
-    except SoftstepError as exc:
-        return _page("upload.html.j2", 422, max_mb=max_mb, error=str(exc), viewer=viewer)
-    target = f"/runs/{stored.ids[0]}" if len(stored.ids) == 1 else "/runs"
+    ids: list[int] = []
+    for upload in file:
+        try:
+            stored = ingest(state.store, upload.file, upload.filename,
+                            max_bytes=state.limit.max_bytes, runner=viewer.runner)
+        except TooLargeError as exc:
+            return _page("upload.html.j2", 413, max_mb=max_mb, error=str(exc), viewer=viewer)
+        except SoftstepError as exc:
+            return _page("upload.html.j2", 422, max_mb=max_mb, error=str(exc), viewer=viewer)
+        ids.extend(stored.ids)
+    target = f"/runs/{ids[0]}" if len(ids) == 1 else "/runs"
     return RedirectResponse(target, status_code=303)

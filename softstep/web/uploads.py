@@ -97,9 +97,51 @@ def ingest(store: Store, source: BinaryIO, name: str | None, *, max_bytes: int,
         for run in analysis.runs:
             run.recording.path = shown
         result = store.import_analysis(analysis, runner=runner, file_name=shown, file_size=size)
-        return Stored(result.run_ids, result.duplicate, list(analysis.warnings))
+        warnings = list(analysis.warnings)
+        if not result.duplicate:
+            warnings += store_video_media(store, analysis, result.run_ids, path, shown)
+        return Stored(result.run_ids, result.duplicate, warnings)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+SIDE_NAMES = {"L": "left", "R": "right", "L?": "left-unsure", "R?": "right-unsure"}
+CLIP_NAME = "annotated.mp4"
+
+
+def store_video_media(store: Store, analysis: object, run_ids: list[int], clip: Path,
+                      shown: str) -> list[str]:
+    """Draw the contact sheets (JPEG, ``contacts-<side>.jpg``) and the annotated clip
+    (``annotated.mp4``) of each video run of ``analysis`` from the uploaded ``clip`` and store
+    them in the run's media. Only a video file can be drawn (a keypoint ``.pose.json`` upload
+    has no pictures). Returns warnings; a failure to draw never loses the stored run."""
+    from softstep.readers.video import VIDEO_SUFFIXES
+    from softstep.report.video_figures import render_video_figures
+
+    warnings: list[str] = []
+    if clip.suffix.lower() not in VIDEO_SUFFIXES:
+        return warnings
+    for run, run_id in zip(analysis.runs, run_ids, strict=True):  # type: ignore[attr-defined]
+        if run.recording.source != "video":
+            continue
+        info = run.recording.info
+        out_video = clip.with_name(f"{run_id}.{CLIP_NAME}")
+        try:
+            figs = render_video_figures(
+                clip, run.recording.samples, run.steps, out_video=out_video,
+                near_side=info.get("near_side"),
+                pose_size=(info.get("width_px"), info.get("height_px")))
+            for side, data in figs.sheets.items():
+                store.put_media(run_id, f"contacts-{SIDE_NAMES.get(side, 'unknown')}.jpg",
+                                "image/jpeg", data)
+            if figs.video_path is not None and Path(figs.video_path).exists():
+                store.put_media(run_id, CLIP_NAME, "video/mp4",
+                                Path(figs.video_path).read_bytes())
+        except Exception as exc:  # noqa: BLE001 - the run is stored; the pictures are extra
+            message = str(exc).replace(str(clip), shown)
+            warnings.append(f"run {run_id}: the contact sheets and annotated clip of {shown} "
+                            f"could not be drawn ({message}); the analysis is stored")
+    return warnings
 
 
 def _renamed(exc: SoftstepError, path: Path, shown: str) -> SoftstepError:

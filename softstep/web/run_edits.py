@@ -1,0 +1,59 @@
+"""Changing and deleting stored runs: ``PATCH /api/runs/{run_id}`` (labels),
+``DELETE /api/runs/{run_id}`` and the page form ``POST /runs/{run_id}/delete``. Only the owner
+(``access.changeable_run``): a coach gets 403, anyone else 404."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from softstep.web.access import Viewer, changeable_run, current_viewer
+
+router = APIRouter()
+
+Surface = Literal["road", "track", "trail", "treadmill", "grass", "other"]
+
+
+class Labels(BaseModel):
+    """What the runner notes about a run. A field sent as null removes that label; a field
+    left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    surface: Surface | None = None
+    shoes: str | None = Field(None, max_length=200)
+    notes: str | None = Field(None, max_length=2000)
+
+
+@router.patch("/api/runs/{run_id}", tags=["runs"])
+def label_run(request: Request, run_id: int, labels: Labels,
+              viewer: Viewer = Depends(current_viewer)) -> Any:
+    """Set the labels of your run (stored in ``info.labels`` of the run JSON); answers the
+    updated run, as ``GET /api/runs/{run_id}`` does."""
+    from softstep.pipeline import run_to_json
+
+    changeable_run(request, viewer, run_id)
+    store = request.app.state.store
+    store.set_labels(run_id, labels.model_dump(exclude_unset=True))
+    return JSONResponse(run_to_json(store.load_run(run_id)))
+
+
+@router.delete("/api/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["runs"])
+def delete_run(request: Request, run_id: int,
+               viewer: Viewer = Depends(current_viewer)) -> Response:
+    """Delete your run (and its file's record when no run of the file is left)."""
+    changeable_run(request, viewer, run_id)
+    request.app.state.store.delete_run(run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/runs/{run_id}/delete", include_in_schema=False)
+def delete_run_page(request: Request, run_id: int,
+                    viewer: Viewer = Depends(current_viewer)) -> Response:
+    """The run page's delete button: deletes, then back to the run list."""
+    changeable_run(request, viewer, run_id)
+    request.app.state.store.delete_run(run_id)
+    return RedirectResponse("/runs", status_code=303)
