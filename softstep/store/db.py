@@ -18,6 +18,9 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import os
 import sqlite3
 import threading
@@ -160,15 +163,32 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             )
         writer = conn.execution_options(**{WRITE: True})
         config.attributes["connection"] = writer
-        command.upgrade(config, revision)
+        with _sqlite_foreign_keys_off(conn):
+            command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Take the database down to ``revision`` (alembic downgrade); ``base`` drops every table."""
     from alembic import command
 
-    with _MIGRATION_LOCK, engine.connect() as conn:
+    with _MIGRATION_LOCK, engine.connect() as conn, _sqlite_foreign_keys_off(conn):
         command.downgrade(alembic_config(conn.execution_options(**{WRITE: True})), revision)
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(conn: sa.Connection) -> Iterator[None]:
+    """SQLite's batch migrations copy a table, drop it and rename the copy: with foreign keys
+    on, the drop would cascade-delete every row that refers to it. The pragma only works outside
+    a transaction, so it is set on the driver's connection before alembic begins one."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 # ---------------------------------------------------------------------------------------------
