@@ -5,7 +5,7 @@ Single user, meant for localhost (``softstep serve``); no login yet.
 >>> from softstep.web import create_app
 >>> app = create_app("sqlite://")
 >>> sorted(app.openapi()["paths"])
-['/api/runs', '/api/runs/{run_id}']
+['/api/progress', '/api/runs', '/api/runs/{run_id}']
 """
 
 from __future__ import annotations

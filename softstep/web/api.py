@@ -31,6 +31,14 @@ class UploadResult(BaseModel):
     warnings: list[str]
 
 
+# What any route that reaches one run may answer besides success.
+RUN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Not signed in (multi-user server)."},
+    403: {"model": Problem, "description": "Not yours to change, or a missing CSRF token."},
+    404: {"model": Problem, "description": "No such run, or not one you may see."},
+}
+
+
 def too_large(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
 
@@ -75,7 +83,7 @@ def list_runs(request: Request, runner: str | None = None,
     return [row for row in request.app.state.store.runs(runner) if viewer.can_read(row.runner)]
 
 
-@router.get("/runs/{run_id}", responses={404: {"model": Problem}})
+@router.get("/runs/{run_id}", responses=RUN_ERRORS)
 def get_run(request: Request, run_id: int, records: bool = False,
             viewer: Viewer = Depends(current_viewer)) -> Any:
     """One stored run: exactly the run object of ``softstep analyze --json`` (README, "JSON

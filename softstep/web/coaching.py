@@ -9,6 +9,8 @@ the runner's profile (height and mass).
 
 from __future__ import annotations
 
+from softstep.web.api import RUN_ERRORS
+
 import dataclasses
 import math
 import struct
@@ -201,7 +203,8 @@ def _trends(request: Request, runner: str) -> Trends:
     return weekly_trends(records, steps)
 
 
-@router.get("/api/progress", response_model=ProgressOut, tags=["progress"])
+@router.get("/api/progress", response_model=ProgressOut, tags=["progress"],
+            responses=RUN_ERRORS)
 def progress_api(request: Request, runner: str | None = None,
                  viewer: Viewer = Depends(current_viewer)) -> ProgressOut:
     """Weekly trends at matched speed: per ISO week and metric the median, quartiles, a ~95 %

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from softstep.web.api import RUN_ERRORS
+
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -28,7 +30,7 @@ class Labels(BaseModel):
     notes: str | None = Field(None, max_length=2000)
 
 
-@router.patch("/api/runs/{run_id}", tags=["runs"])
+@router.patch("/api/runs/{run_id}", tags=["runs"], responses=RUN_ERRORS)
 def label_run(request: Request, run_id: int, labels: Labels,
               viewer: Viewer = Depends(current_viewer)) -> Any:
     """Set the labels of your run (stored in ``info.labels`` of the run JSON); answers the
@@ -41,7 +43,8 @@ def label_run(request: Request, run_id: int, labels: Labels,
     return JSONResponse(run_to_json(store.load_run(run_id)))
 
 
-@router.delete("/api/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["runs"])
+@router.delete("/api/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["runs"],
+               responses=RUN_ERRORS)
 def delete_run(request: Request, run_id: int,
                viewer: Viewer = Depends(current_viewer)) -> Response:
     """Delete your run (and its file's record when no run of the file is left)."""
