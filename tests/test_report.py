@@ -23,12 +23,6 @@ from softstep.report.text import print_report
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 # STACK.md: Debian's chromium driven by Playwright with these flags; never `playwright install`.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
 @pytest.fixture(scope="module")
 def sample() -> FileAnalysis:
     return analyze_file(sample_path(), Runner(height_cm=178, mass_kg=70))
@@ -127,39 +121,25 @@ def test_write_html_is_atomic(sample, tmp_path, monkeypatch):
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]
 
 
-def _chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    message = "Debian chromium is not installed (make test installs it: apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message + "; CI must run the browser tests")
-    pytest.skip(message)
-
-
 @pytest.mark.browser
-def test_html_report_draws_its_plots_in_chromium(sample, tmp_path):
-    executable = _chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_html_report_draws_its_plots_in_chromium(sample, tmp_path, chromium):
     page_path = write_html(sample, tmp_path / "report.html")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            requests: list[str] = []
-            page.on("request", lambda req: requests.append(req.url))
-            page.goto(page_path.as_uri())
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-            plots = page.locator(".js-plotly-plot")
-            assert plots.count() == 2
-            # every plot drew its data: one line path per trace at least
-            for i in range(plots.count()):
-                assert plots.nth(i).locator(".scatterlayer .trace").count() >= 2
-            assert errors == []
-            assert all(url.startswith(("file:", "data:", "about:")) for url in requests)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1200, "height": 900})
+    try:
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        requests: list[str] = []
+        page.on("request", lambda req: requests.append(req.url))
+        page.goto(page_path.as_uri())
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        plots = page.locator(".js-plotly-plot")
+        assert plots.count() == 2
+        # every plot drew its data: one line path per trace at least
+        for i in range(plots.count()):
+            assert plots.nth(i).locator(".scatterlayer .trace").count() >= 2
+        assert errors == []
+        assert all(url.startswith(("file:", "data:", "about:")) for url in requests)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    finally:
+        page.close()

@@ -111,6 +111,35 @@ def test_too_large_counted_while_copying(any_db_url):  # noqa: F811
         assert small.get("/api/runs").json() == []
 
 
+def test_body_without_length_is_cut_off_at_the_limit(tmp_path):
+    """A chunked upload declares no length: it is counted as it streams and refused once past
+    the limit, not spooled to disk whole (real uvicorn: the server stops reading the body)."""
+    import httpx
+
+    from softstep.web.loopback import serve_on_loopback
+
+    sent_mib = 0
+
+    def body():
+        nonlocal sent_mib
+        yield (b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.fit"\r\n'
+               b"Content-Type: application/octet-stream\r\n\r\n")
+        for _ in range(200):
+            sent_mib += 1
+            yield bytes(1024 * 1024)
+        yield b"\r\n--b--\r\n"
+
+    app = create_app(f"sqlite:///{tmp_path / 'softstep.db'}", max_upload_bytes=1024 * 1024)
+    with serve_on_loopback(app) as base_url:
+        response = httpx.post(f"{base_url}/api/runs", content=body(), timeout=30,
+                              headers={"content-type": "multipart/form-data; boundary=b",
+                                       "origin": base_url})
+        assert response.status_code == 413
+        assert "larger than the 1 MiB" in response.json()["detail"]
+        assert sent_mib < 100, f"the server read {sent_mib} MiB of a 1 MiB-limited upload"
+        assert httpx.get(f"{base_url}/api/runs").json() == []
+
+
 def test_unknown_run_is_404(client):
     assert client.get("/api/runs/999").status_code == 404
     assert client.get("/runs/999").status_code == 404

@@ -23,78 +23,26 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-# STACK.md: Debian's chromium driven by Playwright with these flags; never `playwright install`.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 30_000
 
 
-def _skip_or_fail(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + "; CI must run the browser tests")
-    pytest.skip(message)
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        _skip_or_fail("Debian chromium is not installed (make test installs it: "
-                      "apt-get install chromium)")
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 over a fresh SQLite database, in a thread."""
-    import uvicorn
-
     from softstep.web.app import create_app
+    from softstep.web.loopback import serve_on_loopback
 
     db_path = tmp_path_factory.mktemp("browser") / "softstep.db"
-    port = _free_port()
-    config = uvicorn.Config(create_app(f"sqlite:///{db_path}"), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail(f"uvicorn did not start on port {port} within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _skip_or_fail("playwright is not installed (pip install playwright; never run "
-                      "`playwright install`, the Debian chromium is used)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    with serve_on_loopback(create_app(f"sqlite:///{db_path}")) as url:
+        yield url
 
 
 @pytest.fixture
-def page(browser, base_url):  # noqa: ANN001
+def page(chromium, base_url):  # noqa: ANN001
     """A fresh laptop-sized page that records script errors and any request off the server."""
-    context = browser.new_context(viewport=LAPTOP, accept_downloads=True)
+    context = chromium.new_context(viewport=LAPTOP, accept_downloads=True)
     new = context.new_page()
     new.errors = []
     new.foreign = []
@@ -164,8 +112,8 @@ def test_same_file_again_shows_it_is_already_stored(page, base_url):
     assert "Already uploaded" in page.locator("#upload-result").inner_text()
 
 
-def test_upload_form_works_without_javascript(browser, base_url):
-    context = browser.new_context(viewport=LAPTOP, java_script_enabled=False)
+def test_upload_form_works_without_javascript(chromium, base_url):
+    context = chromium.new_context(viewport=LAPTOP, java_script_enabled=False)
     try:
         plain = context.new_page()
         plain.goto(f"{base_url}/upload")

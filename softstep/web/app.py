@@ -9,15 +9,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse
 
 from softstep import __version__
 from softstep.store import Store
 from softstep.store.accounts import Accounts
 from softstep.web import accounts, api, coaching, pages, run_edits
 from softstep.web.access import csrf_guard
-from softstep.web.uploads import TooLargeError, UploadLimit
+from softstep.web.uploads import BodySizeLimit, TooLargeError, UploadLimit
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 FORM_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the file
@@ -65,16 +65,8 @@ def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX
         return FileResponse(PLOTLY_JS, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    @app.middleware("http")
-    async def refuse_large_bodies(request: Request, call_next) -> Response:  # noqa: ANN001
-        """413 before reading a body whose declared length is over the limit (the upload
-        copy counts the bytes too, for bodies sent without a length)."""
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_upload_bytes + FORM_OVERHEAD_BYTES:
-            return JSONResponse({"detail": str(TooLargeError("the upload", max_upload_bytes))},
-                                status_code=413)
-        return await call_next(request)
-
+    app.add_middleware(BodySizeLimit, max_bytes=max_upload_bytes + FORM_OVERHEAD_BYTES,
+                       shown_bytes=max_upload_bytes)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(coaching.router)

@@ -9,8 +9,6 @@ the runner's profile (height and mass).
 
 from __future__ import annotations
 
-from softstep.web.api import RUN_ERRORS
-
 import dataclasses
 import math
 import struct
@@ -27,6 +25,7 @@ from softstep.coach import metronome
 from softstep.model import Plan, PlanWeek
 from softstep.progress import LABELS, METRICS, Trends, weekly_trends
 from softstep.web.access import Viewer, current_viewer
+from softstep.web.api import RUN_ERRORS
 
 router = APIRouter()
 

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from softstep.web.api import RUN_ERRORS
-
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -13,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from softstep.web.access import Viewer, changeable_run, current_viewer
+from softstep.web.api import RUN_ERRORS
 
 router = APIRouter()
 

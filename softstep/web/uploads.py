@@ -6,12 +6,15 @@ every message and stored path names the uploaded file, never the temporary one.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from softstep.errors import SoftstepError
 from softstep.store import Store
@@ -33,6 +36,63 @@ class TooLargeError(SoftstepError):
         super().__init__(
             f"{name} is larger than the {max_bytes / 1024**2:.0f} MiB this server accepts; "
             "trim the recording or start the server with a larger --max-upload-mb")
+
+
+class BodySizeLimit:
+    """ASGI middleware: 413 for a request body over ``max_bytes``, counted as it streams in.
+
+    A declared Content-Length over the limit is refused before any byte is read; a body sent
+    without one (chunked) is cut off as soon as it passes the limit, so it is never spooled to
+    disk whole. The message names the upload limit, ``shown_bytes``.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, shown_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.shown_bytes = shown_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        over = started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, over
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    over = True
+                    raise TooLargeError("the upload", self.shown_bytes)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if over:  # the app's own answer to the cut-off body (400 or 413) is replaced
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except TooLargeError:
+            if not over:
+                raise
+        if over and not started:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": str(TooLargeError("the upload", self.shown_bytes))})
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body.encode()})
 
 
 @dataclass
