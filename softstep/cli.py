@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +23,7 @@ from softstep.model import PLACEMENTS
 if TYPE_CHECKING:
     from softstep.model import FileAnalysis
     from softstep.store import Store
+    from softstep.store.accounts import Accounts
 
 app = typer.Typer(
     help="Why do I land so hard? Analyse running files, get the causes and a plan to land softly.",
@@ -32,6 +35,9 @@ profile_app = typer.Typer(help="Your height and mass (they enable leg-stiffness 
 app.add_typer(profile_app, name="profile")
 models_app = typer.Typer(help="The pose model that video analysis runs (obtained once, offline).")
 app.add_typer(models_app, name="models")
+users_app = typer.Typer(help="Accounts for `softstep serve --multi-user`: add users, reset a "
+                        "password, let an athlete share their runs with a coach.")
+app.add_typer(users_app, name="users")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -481,24 +487,76 @@ def validate(
         raise typer.Exit(1)
 
 
+LOOPBACK_NAMES = ("localhost",)
+
+
+def _is_loopback(host: str) -> bool:
+    """True for an address only this computer reaches: localhost, 127.0.0.0/8, ::1.
+
+    >>> _is_loopback("127.0.0.1"), _is_loopback("::1"), _is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    import ipaddress
+
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _browser_url(host: str, port: int, path: str) -> str:
+    """The URL to open for a server listening on ``host``: an unspecified address (0.0.0.0,
+    ::) is reached on this computer at 127.0.0.1; IPv6 addresses get brackets.
+
+    >>> _browser_url("::1", 8000, "/runs")
+    'http://[::1]:8000/runs'
+    """
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}{path}"
+
+
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (localhost only by default: "
-                                            "there is no login yet).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on. Without --multi-user only "
+                                            "this computer (127.0.0.1, ::1, localhost): "
+                                            "single-user mode has no sign-in.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     max_upload_mb: Annotated[float, typer.Option(min=1, help="Largest upload, MiB.")] = 200,
     db: DbOption = None,
+    multi_user: Annotated[bool, typer.Option(
+        "--multi-user", help="Sign-in required (accounts from `softstep users add NAME`): each "
+        "user sees their own runs and those of athletes who share with them.")] = False,
 ) -> None:
-    """Run the web app: upload runs, browse them, JSON API (documented at /docs)."""
+    """Run the web app: upload runs, browse them, plan and progress pages, and a JSON API
+    (its OpenAPI schema is at /openapi.json)."""
+    if not multi_user and not _is_loopback(host):
+        raise _fail(f"--host {host} would open the web app to other computers, and single-user "
+                    "mode has no sign-in: anyone could read and delete your runs. Add "
+                    "--multi-user (after `softstep users add NAME`), or leave out --host to "
+                    "serve this computer only.", code=2)
     import uvicorn
 
     from softstep.web import create_app
 
     try:
-        web_app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+        web_app = create_app(db, max_upload_bytes=int(max_upload_mb * 1024 * 1024),
+                             multi_user=multi_user)
+        no_users = multi_user and not web_app.state.accounts.users()
     except SoftstepError as exc:
         raise _fail(str(exc)) from None
-    err.print(f"softstep web app on http://{host}:{port}/runs (API docs at /docs); Ctrl+C stops")
+    if no_users:
+        web_app.state.store.close()
+        raise _fail("multi-user mode needs an account to sign in with, and there is none yet: "
+                    "run `softstep users add NAME` first (with the same --db).")
+    mode = "multi-user, sign-in required" if multi_user else "single-user, no sign-in"
+    url = _browser_url(host, port, "/login" if multi_user else "/runs")
+    err.print(f"softstep web app ({mode}) listening on {host}:{port}: open {url} "
+              "(API schema at /openapi.json); Ctrl+C stops", soft_wrap=True)
     uvicorn.run(web_app, host=host, port=port, log_level="info")
 
 
@@ -551,6 +609,141 @@ def models_path() -> None:
 
     path = model_path()
     out.print(f"{path} ({'present' if path.is_file() else 'missing: run softstep models fetch'})")
+
+
+PasswordStdinOption = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password as one line from stdin (for scripts) instead "
+    "of a hidden prompt.")]
+
+
+@contextmanager
+def _accounts(db: str | None) -> Iterator[Accounts]:
+    """The accounts of the store at ``db``, closed afterwards; a SoftstepError (an unknown user,
+    a short password, a store that cannot open) becomes an error message and exit code 1."""
+    from rich.markup import escape
+
+    from softstep.store.accounts import Accounts
+
+    try:
+        store = _open_store(db)
+    except SoftstepError as exc:
+        raise _fail(escape(str(exc))) from None
+    try:
+        yield Accounts(store)
+    except SoftstepError as exc:
+        raise _fail(escape(str(exc))) from None
+    finally:
+        store.close()
+
+
+def _new_password(name: str, from_stdin: bool) -> str:
+    """A password for ``name``: one line of stdin, or typed twice at a hidden prompt.
+    Exits with a message when it is shorter than the accounts' minimum (8 characters)."""
+    from softstep.store.accounts import MIN_PASSWORD_CHARS
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(f"Password for {name}", hide_input=True,
+                                confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise _fail(f"the password must have at least {MIN_PASSWORD_CHARS} characters "
+                    f"(got {len(password)}); nothing was changed")
+    return password
+
+
+def _known_user(accounts: Accounts, name: str) -> None:
+    from rich.markup import escape
+
+    if accounts.user(name) is None:
+        raise _fail(f"no user {escape(repr(name))}; `softstep users list` shows the users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name without spaces; also their runner "
+                                             "name, e.g. ana.")],
+    password_stdin: PasswordStdinOption = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user who signs in to `softstep serve --multi-user`."""
+    from rich.markup import escape
+
+    with _accounts(db) as accounts:
+        if accounts.user(name) is not None:
+            raise _fail(f"user {escape(repr(name))} exists already; `softstep users passwd "
+                        f"{escape(name)}` sets a new password")
+        added = accounts.create_user(name, _new_password(name, password_stdin))
+    out.print(f"added user {escape(added)}; they sign in at /login of "
+              "`softstep serve --multi-user`", soft_wrap=True)
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """List the users, their runs, and who shares runs with whom."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    with _accounts(db) as accounts:
+        found = accounts.users()
+        runs_by_runner = Counter(row.runner for row in accounts.store.runs())
+        table = Table("user", "runner", "runs", "shares runs with", "athletes (share with them)")
+        for user in found:
+            table.add_row(user.name, user.runner, str(runs_by_runner[user.runner]),
+                          ", ".join(u.name for u in accounts.coaches(user.name)) or "-",
+                          ", ".join(u.name for u in accounts.athletes(user.name)) or "-")
+    if not found:
+        out.print("No users yet. Add one: softstep users add NAME")
+        return
+    out.print(table)
+
+
+@users_app.command("share")
+def users_share(
+    athlete: Annotated[str, typer.Argument(help="The user whose runs are shared.")],
+    coach: Annotated[str, typer.Argument(help="The user who may then read them.")],
+    db: DbOption = None,
+) -> None:
+    """Let COACH read the runs of ATHLETE (read only: a coach never changes or deletes them)."""
+    from rich.markup import escape
+
+    with _accounts(db) as accounts:
+        accounts.share(athlete, coach)
+    out.print(f"{escape(athlete)} shares their runs with {escape(coach)} "
+              f"(who sees them at /runs?runner={escape(athlete)})", soft_wrap=True)
+
+
+@users_app.command("unshare")
+def users_unshare(
+    athlete: Annotated[str, typer.Argument(help="The user whose runs were shared.")],
+    coach: Annotated[str, typer.Argument(help="The user who may no longer read them.")],
+    db: DbOption = None,
+) -> None:
+    """Stop letting COACH read the runs of ATHLETE."""
+    from rich.markup import escape
+
+    with _accounts(db) as accounts:
+        was_shared = any(u.name == coach for u in accounts.coaches(athlete))
+        accounts.unshare(athlete, coach)
+    state = "no longer shares" if was_shared else "was not sharing"
+    out.print(f"{escape(athlete)} {state} their runs with {escape(coach)}", soft_wrap=True)
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="The user whose password is reset.")],
+    password_stdin: PasswordStdinOption = False,
+    db: DbOption = None,
+) -> None:
+    """Set a new password for a user (no old password needed) and sign them out everywhere."""
+    from rich.markup import escape
+
+    with _accounts(db) as accounts:
+        _known_user(accounts, name)
+        accounts.set_password(name, _new_password(name, password_stdin))
+    out.print(f"new password set for {escape(name)}; their signed-in sessions were ended",
+              soft_wrap=True)
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
-"""The softstep web app: a JSON API (its OpenAPI schema at ``/openapi.json``) and pages over the run store.
+"""The softstep web app: a JSON API (its OpenAPI schema at ``/openapi.json``) and pages over the
+run store.
 
-Single user, meant for localhost (``softstep serve``); no login yet.
+Single-user on localhost by default (``softstep serve``, no login); multi-user with accounts,
+sessions and coach shares for a coach's server (``softstep serve --multi-user``, access.py).
 
 >>> from softstep.web import create_app
 >>> app = create_app("sqlite://")
