@@ -69,3 +69,20 @@ def chromium() -> Iterator[object]:
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite database for one test."""
     return f"sqlite:///{tmp_path / 'softstep.db'}"
+
+
+@pytest.fixture(scope="session")
+def pose_model() -> Path:
+    """The fetched BlazePose model; skips (fails in CI) when it is absent."""
+    from softstep.pose.model import model_path
+
+    path = model_path()
+    try:
+        import mediapipe  # noqa: F401
+    except ImportError:
+        path = None
+    if path is None or not path.is_file():
+        message = ("the pose model is not installed: pip install 'softstep[video]' and run "
+                   "`softstep models fetch` to run these tests")
+        _skip_or_fail(message + " (make test fetches it)")
+    return path

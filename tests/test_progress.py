@@ -11,7 +11,7 @@ from softstep.pipeline import analyze_file
 from softstep.progress import METRICS, speed_band, weekly_trends
 from softstep.store import Store
 
-REAL_FIT = "/work/shared/data/fit/developer-types-sample.fit"
+REAL_FIT = ("fit", "developer-types-sample.fit")
 
 
 def run_records(run_id: int, day: str, speed_m_per_s: np.ndarray, cadence_spm: np.ndarray,
@@ -128,9 +128,9 @@ def test_speed_band_ignores_standing_and_holds_both_runs():
     assert speed_band(records.assign(speed_m_per_s=0.0)) is None
 
 
-def test_real_fit_runs_from_the_store_in_one_query_each(tmp_path):
+def test_real_fit_runs_from_the_store_in_one_query_each(tmp_path, shared_data):
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
-        for path in (sample_path(), REAL_FIT):
+        for path in (sample_path(), shared_data.joinpath(*REAL_FIT)):
             store.import_analysis(analyze_file(path, Runner("me")), runner="me")
         records, steps = store.trend_tables("me", tuple(METRICS))
         assert set(records.run_id) == {1, 2}

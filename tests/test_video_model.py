@@ -28,23 +28,6 @@ from softstep.steps.video import synthetic_samples
 CLIP = ("video_side_treadmill", "male_side.mp4")
 
 
-@pytest.fixture(scope="module")
-def pose_model() -> Path:
-    """The fetched BlazePose model; skips (fails in CI) when it is absent."""
-    path = model_path()
-    try:
-        import mediapipe  # noqa: F401
-    except ImportError:
-        path = None
-    if path is None or not path.is_file():
-        message = ("the pose model is not installed: pip install 'softstep[video]' and run "
-                   "`softstep models fetch` to run these tests")
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI must have it: make test fetches it)")
-        pytest.skip(message)
-    return path
-
-
 def write_clip(path: Path, frames: list[np.ndarray], times_s: list[float], *,
                rotation_deg: int = 0) -> Path:
     """Encode RGB ``frames`` at presentation times ``times_s`` (ms time base: a variable frame

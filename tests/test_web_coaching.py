@@ -26,7 +26,7 @@ from softstep.web.coaching import click_wav_chunks, week_index
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 FIT_BYTES = sample_path().read_bytes()
-REAL_FIT = "/work/shared/data/fit/developer-types-sample.fit"
+REAL_FIT = ("fit", "developer-types-sample.fit")
 
 
 @pytest.fixture
@@ -131,10 +131,9 @@ def test_bad_metronome_requests_are_422_with_a_message(client, query, message):
     assert message in response.text
 
 
-def test_progress_with_runs_from_two_weeks(client):
+def test_progress_with_runs_from_two_weeks(client, shared_data):
     upload(client)
-    with open(REAL_FIT, "rb") as handle:
-        upload(client, handle.read(), "developer-types-sample.fit")
+    upload(client, shared_data.joinpath(*REAL_FIT).read_bytes(), "developer-types-sample.fit")
     data = client.get("/api/progress").json()
     assert data["runner"] == "me" and data["speed_matched"] is True
     assert [w["week"] for w in data["weeks"]] == ["2015-W33", "2017-W03"]
