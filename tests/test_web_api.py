@@ -86,6 +86,32 @@ def test_same_file_twice_is_one_run(client):
     assert listed[0]["file_name"] == "fenix2-run.fit" and listed[0]["source"] == "fit"
 
 
+def test_a_stored_file_is_not_analysed_again(client, monkeypatch):
+    first = upload(client).json()
+
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("a file already stored was analysed again")
+
+    monkeypatch.setattr("softstep.pipeline.analyze_file", must_not_run)
+    again = upload(client, name="again.fit")
+    assert again.status_code == 200 and again.json()["ids"] == first["ids"]
+
+
+def test_database_failure_is_503_and_says_nothing_was_stored(client, monkeypatch):
+    from softstep.errors import StoreError
+
+    def locked(*_args, **_kwargs):
+        raise StoreError("cannot write database softstep.db: database is locked")
+
+    monkeypatch.setattr(client.app.state.store, "import_analysis", locked)
+    response = upload(client)
+    assert response.status_code == 503
+    assert "database is locked" in response.json()["detail"]
+    assert "nothing was changed" in response.json()["detail"]
+    monkeypatch.undo()
+    assert client.get("/api/runs").json() == []
+
+
 def test_corrupt_file_is_422_and_nothing_stored(client):
     response = upload(client, FIT_BYTES[:14] + b"\x00" * 200, name="../broken.fit")
     assert response.status_code == 422

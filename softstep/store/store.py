@@ -214,6 +214,18 @@ class Store:
                 run.run_id = run_id
         return result
 
+    def stored_file_runs(self, runner: str, content_hash: str) -> list[int] | None:
+        """Run ids of ``runner``'s stored file with this content hash (sha256 hex), or None
+        when that runner has not stored it. Reads only (never creates the runner)."""
+        query = (sa.select(runs.c.id)
+                 .join(files, runs.c.file_id == files.c.id)
+                 .join(runners, files.c.runner_id == runners.c.id)
+                 .where(runners.c.name == runner, files.c.content_hash == content_hash)
+                 .order_by(runs.c.session_index))
+        with self._read() as conn:
+            ids = [int(i) for i in conn.execute(query).scalars()]
+        return ids or None
+
     def runs(self, runner: str | None = None) -> list[RunRow]:
         """Stored runs, oldest first (runs without a start time last), of one runner or all."""
         query = (

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, sta
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from softstep.errors import SoftstepError
+from softstep.errors import SoftstepError, StoreError
 from softstep.store import RunRow
 from softstep.web.access import Viewer, current_viewer, readable_run
 from softstep.web.uploads import TooLargeError, ingest
@@ -43,6 +43,12 @@ def too_large(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
 
 
+def store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """503 when the database cannot be read or written (StoreError: nothing was changed)."""
+    return JSONResponse({"detail": f"{exc}; nothing was changed, try again"},
+                        status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
 @router.post(
     "/runs",
     status_code=status.HTTP_201_CREATED,
@@ -52,6 +58,8 @@ def too_large(_request: Request, exc: Exception) -> JSONResponse:
         413: {"model": Problem, "description": "The file is larger than the server accepts."},
         422: {"model": Problem, "description": "The file is unreadable or holds no running; "
               "nothing was stored."},
+        503: {"model": Problem, "description": "The database could not be written; nothing "
+              "was stored, try again."},
     },
 )
 def upload_run(request: Request, response: Response, file: UploadFile = File(...),
@@ -63,8 +71,8 @@ def upload_run(request: Request, response: Response, file: UploadFile = File(...
     try:
         stored = ingest(state.store, file.file, file.filename,
                         max_bytes=state.limit.max_bytes, runner=viewer.runner)
-    except TooLargeError:
-        raise
+    except (TooLargeError, StoreError):
+        raise  # 413 and 503, by the app's exception handlers
     except SoftstepError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=422)
     if stored.duplicate:

@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 
 from softstep import __version__
+from softstep.errors import StoreError
 from softstep.store import Store
 from softstep.store.accounts import Accounts
 from softstep.web import accounts, api, coaching, pages, run_edits
@@ -73,4 +74,5 @@ def create_app(db_url: str | None = None, *, max_upload_bytes: int = DEFAULT_MAX
     app.include_router(accounts.router)
     app.include_router(run_edits.router)
     app.add_exception_handler(TooLargeError, api.too_large)
+    app.add_exception_handler(StoreError, api.store_unavailable)
     return app

@@ -137,12 +137,18 @@ def ingest(store: Store, source: BinaryIO, name: str | None, *, max_bytes: int,
     SoftstepError (naming the uploaded file) with nothing stored.
     """
     from softstep.pipeline import analyze_file
+    from softstep.readers._common import file_content_hash
 
     shown = safe_name(name)
     folder = Path(tempfile.mkdtemp(prefix="softstep-upload-"))
     try:
         path = folder / shown
         size = copy_limited(source, path, max_bytes, shown)
+        # the readers hash the same bytes (a .gz's are hashed unzipped, so those miss here and
+        # are found after the analysis): a file stored before is not analysed again
+        known = store.stored_file_runs(runner, file_content_hash(path))
+        if known is not None:
+            return Stored(known, duplicate=True)
         try:
             analysis = analyze_file(
                 path, store.runner(runner),
