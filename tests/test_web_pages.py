@@ -4,7 +4,7 @@ PostgreSQL (``any_db_url``)."""
 
 from __future__ import annotations
 
-import shutil
+import re
 import warnings
 from pathlib import Path
 
@@ -16,16 +16,15 @@ with warnings.catch_warnings():  # starlette >= 1.x nags about httpx in its Test
 
 from test_store import any_db_url  # noqa: F401  (fixture: SQLite, plus PostgreSQL when set)
 
-import softstep.pipeline
 from softstep import sample_path
+from softstep.cli import app as cli_app
 from softstep.web import create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 FIT_BYTES = sample_path().read_bytes()
-VIDEO_DIR = Path("/work/shared/data/video_side_treadmill")
-CLIP = VIDEO_DIR / "male_side.mp4"
-POSE = VIDEO_DIR / "male_side.pose.json"
+CLIP = ("video_side_treadmill", "male_side.mp4")
+NAV_HREFS = ("/runs", "/upload", "/plan", "/progress", "/profile")
 
 
 @pytest.fixture
@@ -55,6 +54,63 @@ def test_run_page_has_speed_plots_findings_and_plan_link(client):
     assert "<video" not in html  # a watch file has no media
 
 
+def _nav_hrefs(html: str) -> list[str]:
+    """The link targets inside the page's <nav> elements."""
+    navs = re.findall(r"<nav\b.*?</nav>", html, flags=re.DOTALL)
+    return [href for nav in navs for href in re.findall(r'href="([^"]+)"', nav)]
+
+
+def test_run_page_has_the_site_nav_and_keeps_labels_and_plan_link(client):
+    run_id = _upload(client)
+    labelled = client.patch(f"/api/runs/{run_id}", json={"surface": "road", "shoes": "Pegasus"})
+    assert labelled.status_code == 200, labelled.text
+    html = client.get(f"/runs/{run_id}").text
+    assert html.count("<html") == 1 and html.count("<body") == 1  # one page, not two glued
+    assert set(NAV_HREFS) <= set(_nav_hrefs(html))
+    assert re.search(r'<meta name="csrf-token" content="[^"]+">', html)
+    assert 'action="/logout"' not in html  # single-user mode: nobody to sign out
+    assert '<span class="label">surface: road</span>' in html
+    assert '<span class="label">shoes: Pegasus</span>' in html
+    assert 'class="plan-link" href="/plan?runner=me"' in html
+    assert '<script src="/static/plotly.min.js"></script>' in html
+    assert html.index("<header") < html.index('<section class="run"') < html.index("</main>")
+    assert len(html) < 2_000_000  # plotly.js is served, not inlined
+
+
+def test_run_page_in_multi_user_mode_shows_the_user_and_logout(any_db_url):  # noqa: F811
+    from test_web_access import csrf, sign_in
+
+    app = create_app(any_db_url, multi_user=True)
+    app.state.accounts.create_user("ana", "password-123")
+    with TestClient(app) as ana:
+        assert sign_in(ana, "ana").status_code == 303
+        token = csrf(ana)
+        up = ana.post("/api/runs", files={"file": ("r.fit", FIT_BYTES)},
+                      headers={"X-CSRF-Token": token})
+        assert up.status_code == 201, up.text
+        html = ana.get(f"/runs/{up.json()['id']}").text
+    assert set(NAV_HREFS) <= set(_nav_hrefs(html))
+    assert f'<meta name="csrf-token" content="{token}">' in html
+    logout = re.search(r'<form method="post" action="/logout">.*?</form>', html, re.DOTALL)
+    assert logout and f'name="csrf_token" value="{token}"' in logout.group(0)
+    assert 'href="/account"' in html and ">ana</a>" in html
+
+
+def test_analyze_html_report_stays_standalone_without_the_site_nav(tmp_path):
+    from typer.testing import CliRunner
+
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(cli_app, ["analyze", str(sample_path()), "--db",
+                                          f"sqlite:///{tmp_path / 'db.sqlite'}", "--html",
+                                          str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert "<nav" not in html and "<header" not in html and "csrf-token" not in html
+    assert "/logout" not in html and 'href="/runs"' not in html and "plan-link" not in html
+    assert "<script src=" not in html and len(html) > 3_000_000  # plotly.js inlined
+    assert "<h1>Why you land the way you do</h1>" in html and '<section class="run"' in html
+
+
 def test_run_page_unknown_is_404(client):
     assert client.get("/runs/999").status_code == 404
     assert client.get("/runs/999/media/contacts-left.jpg").status_code == 404
@@ -80,24 +136,11 @@ def test_run_list_filters(client):
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
 
 
-@pytest.mark.skipif(not (CLIP.exists() and POSE.exists()), reason="real clip not present")
-def test_video_upload_stores_and_serves_media(client, monkeypatch, tmp_path):
-    """A real treadmill clip uploaded: the keypoints come from its .pose.json (the pose model
-    is too slow for a test, so analyze_file reads the keypoint file for the clip); the contact
-    sheets and the annotated clip are drawn from the uploaded mp4 before it is deleted."""
-    real = softstep.pipeline.analyze_file
-    pose_copy = shutil.copy(POSE, tmp_path / POSE.name)
-
-    def from_keypoints(path, *args, **kwargs):
-        if Path(path).suffix == ".mp4":
-            analysis = real(pose_copy, *args, **kwargs)
-            for run in analysis.runs:
-                run.recording.path = str(path)
-            return analysis
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(softstep.pipeline, "analyze_file", from_keypoints)
-    run_id = _upload(client, CLIP.read_bytes(), "male_side.mp4")
+def test_video_upload_stores_and_serves_media(client, shared_data, pose_model):
+    """A real treadmill clip uploaded and analysed by the pose model; the contact sheets and
+    the annotated clip are drawn from the uploaded mp4 before it is deleted."""
+    clip_bytes = shared_data.joinpath(*CLIP).read_bytes()
+    run_id = _upload(client, clip_bytes, "male_side.mp4")
     store = client.app.state.store
     media = {name: (media_type, size) for name, media_type, size in store.media(run_id)}
     sheets = [n for n in media if n.startswith("contacts-")]

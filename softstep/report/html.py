@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,7 @@ from softstep.report import format as fmt
 from softstep.report.video_figures import VideoFigures
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+REPORT_TITLE = "Why you land the way you do"
 
 
 @cache
@@ -88,10 +90,13 @@ def _run_view(run: RunAnalysis, video: dict | None = None) -> dict:
 
 
 def _labels(run: RunAnalysis) -> list[str]:
-    """The run's labels (``recording.info["labels"]``: a list or one comma-separated string)."""
+    """The run's labels (``recording.info["labels"]``: a list, one comma-separated string, or
+    the web app's {"surface": "road", "shoes": "..."}, shown as "surface: road")."""
     labels = run.recording.info.get("labels") or []
     if isinstance(labels, str):
         labels = labels.split(",")
+    elif isinstance(labels, dict):
+        labels = [f"{name}: {value}" for name, value in labels.items()]
     return [str(label).strip() for label in labels if str(label).strip()]
 
 
@@ -116,6 +121,21 @@ def media_video_view(run_id: int, media: list[tuple[str, str, int]]) -> dict | N
             "contacts": None}
 
 
+def _report_context(analysis: FileAnalysis, videos: dict[int, dict] | None,
+                    plotly_src: str | None, plan_href: str | None) -> dict:
+    videos = videos or {}
+    return {
+        "analysis": analysis,
+        "title": REPORT_TITLE,
+        "runs": [_run_view(run, videos.get(k)) for k, run in enumerate(analysis.runs)],
+        "plotly_js": None if plotly_src else Markup(get_plotlyjs()),
+        "plotly_src": plotly_src,
+        "plan_href": plan_href,
+        "version": __version__,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
 def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None, *,
                 plotly_src: str | None = None, plan_href: str | None = None) -> str:
     """The report page for every run of ``analysis``, as one HTML string (about 5 MB).
@@ -123,16 +143,34 @@ def render_html(analysis: FileAnalysis, videos: dict[int, dict] | None = None, *
     ``plotly_src``: the URL of plotly.min.js to load instead of inlining it (the web app
     serves it, and each page stays small). ``plan_href``: a link to this week's plan page."""
     template = _environment().get_template("report.html.j2")
-    videos = videos or {}
-    return template.render(
-        analysis=analysis,
-        runs=[_run_view(run, videos.get(k)) for k, run in enumerate(analysis.runs)],
-        plotly_js=None if plotly_src else Markup(get_plotlyjs()),
-        plotly_src=plotly_src,
-        plan_href=plan_href,
-        version=__version__,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    )
+    return template.render(_report_context(analysis, videos, plotly_src, plan_href))
+
+
+@dataclass(frozen=True)
+class ReportParts:
+    """The report cut out for a host page (the web app's run page, which has its own nav):
+    ``head`` goes in the host's <head> (the report's styles and the plotly.js <script>),
+    ``body`` inside its <main>, under an <h1> of REPORT_TITLE."""
+
+    head: Markup
+    body: Markup
+
+
+def render_parts(analysis: FileAnalysis, videos: dict[int, dict] | None = None, *,
+                 plotly_src: str, plan_href: str | None = None) -> ReportParts:
+    """The blocks ``head`` and ``body`` of the report page (render_html's arguments; plotly.js
+    is always loaded from ``plotly_src``, e.g. "/static/plotly.min.js").
+
+    >>> from softstep import Runner, sample_path
+    >>> from softstep.pipeline import analyze_file
+    >>> parts = render_parts(analyze_file(sample_path(), Runner()), plotly_src="/plotly.js")
+    >>> '<script src="/plotly.js">' in parts.head, "<html" in parts.body
+    (True, False)
+    """
+    template = _environment().get_template("report.html.j2")
+    context = template.new_context(_report_context(analysis, videos, plotly_src, plan_href))
+    head, body = ("".join(template.blocks[name](context)) for name in ("head", "body"))
+    return ReportParts(Markup(head), Markup(body))
 
 
 def video_figures(analysis: FileAnalysis, path: Path, video: str | Path,

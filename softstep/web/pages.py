@@ -1,5 +1,5 @@
-"""HTML pages: the run list, one run's report (the same report as ``--html``, with plotly.js
-served by the app instead of inlined) and a plain upload form."""
+"""HTML pages: the run list, one run's report (the same report as ``--html``, inside the site's
+nav, with plotly.js served by the app instead of inlined) and a plain upload form."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, 
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from softstep.errors import SoftstepError
+from softstep.errors import SoftstepError, StoreError
 from softstep.report import format as fmt
 from softstep.store import RunNotFoundError
 from softstep.web.access import Viewer, current_viewer, readable_run
@@ -87,7 +87,7 @@ def runs_page(request: Request, runner: str | None = None, since: str | None = N
 def run_page(request: Request, run_id: int,
              viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
     from softstep.model import FileAnalysis
-    from softstep.report.html import media_video_view, render_html
+    from softstep.report.html import REPORT_TITLE, media_video_view, render_parts
 
     try:
         run = readable_run(request, viewer, run_id)
@@ -98,9 +98,9 @@ def run_page(request: Request, run_id: int,
     analysis = FileAnalysis(run.recording.path or f"run {run_id}", [run])
     video = media_video_view(run_id, store.media(run_id))
     plan_href = "/plan?" + urlencode({"runner": store.run_runner(run_id)})
-    return HTMLResponse(render_html(analysis, {0: video} if video else None,
-                                    plotly_src=request.app.state.plotly_url,
-                                    plan_href=plan_href))
+    report = render_parts(analysis, {0: video} if video else None,
+                          plotly_src=request.app.state.plotly_url, plan_href=plan_href)
+    return _page("run.html.j2", title=REPORT_TITLE, report=report, viewer=viewer)
 
 
 @router.get("/runs/{run_id}/media/{name}")
@@ -146,6 +146,8 @@ def upload_submit(request: Request, file: list[UploadFile] = File(...),
                             max_bytes=state.limit.max_bytes, runner=viewer.runner)
         except TooLargeError as exc:
             return _page("upload.html.j2", 413, max_mb=max_mb, error=str(exc), viewer=viewer)
+        except StoreError:
+            raise  # 503, by the app's exception handler
         except SoftstepError as exc:
             return _page("upload.html.j2", 422, max_mb=max_mb, error=str(exc), viewer=viewer)
         ids.extend(stored.ids)
