@@ -144,13 +144,20 @@ def test_metronome_download_is_a_wav(page, base_url):
     _screenshot(page, "plan")
 
 
-@pytest.mark.parametrize("path", ["/runs", "/upload", "/plan", "/progress", "/profile"])
+NAV_HREFS = ("/runs", "/upload", "/plan", "/progress", "/profile")
+
+
+def _assert_nav(page, path: str) -> None:  # noqa: ANN001
+    for target in NAV_HREFS:
+        assert page.locator(f'nav a[href="{target}"]').count() >= 1, f"{path}: no {target} link"
+
+
+@pytest.mark.parametrize("path", NAV_HREFS)
 def test_page_fits_a_phone_and_has_the_nav(page, base_url, path):
     page.set_viewport_size(PHONE)
     response = page.goto(f"{base_url}{path}")
     assert response is not None and response.status == 200, f"{path}: {response.status}"
-    for target in ("/runs", "/upload", "/plan", "/progress", "/profile"):
-        assert page.locator(f'nav a[href="{target}"]').count() >= 1, f"{path}: no {target} link"
+    _assert_nav(page, path)
     assert _overflow_px(page) <= 1, f"{path} scrolls sideways on a 390-px phone"
     if path in ("/progress", "/profile"):
         _screenshot(page, path.strip("/"))
@@ -165,3 +172,4 @@ def test_run_page_fits_a_phone(page, base_url):
     link.click()
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
     assert _overflow_px(page) <= 1, "the run page scrolls sideways on a 390-px phone"
+    _assert_nav(page, "the run page")
