@@ -137,8 +137,10 @@ async def csrf_guard(request: Request) -> None:
     if not same_origin(request):
         raise HTTPException(403, "cross-site request refused: send it from this site's pages")
     session = request_session(request)
-    if session is None:
-        return  # not signed in: the route answers 401, or checks its own token (/login)
+    if session is None or request.url.path == "/login":
+        # not signed in: the route answers 401; /login checks its own pre-session token (its
+        # form has no session token, and a signed-in browser may sign in again)
+        return
     if not secrets.compare_digest((await sent_token(request)).encode(),
                                   session.csrf_token.encode()):
         raise HTTPException(403, f"missing or wrong CSRF token: send the page's csrf-token in "

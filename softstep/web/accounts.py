@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from softstep.store.accounts import MIN_PASSWORD_CHARS, AccountError
@@ -92,9 +92,9 @@ def logout(request: Request, viewer: Viewer = Depends(current_viewer)) -> Respon
 
 def _account_page(request: Request, viewer: Viewer, status_code: int = 200, *,
                   error: str | None = None, saved: str | None = None) -> HTMLResponse:
-    if viewer.user is None:
-        raise HTTPException(404, "single-user mode has no accounts; start the server with "
-                                 "`softstep serve --multi-user`")
+    if viewer.user is None:  # single-user mode: how to get accounts (a change: 404, none here)
+        return _page("single_user.html.j2", 200 if request.method == "GET" else 404,
+                     title="No accounts: single-user mode", viewer=viewer)
     accounts = request.app.state.accounts
     return _page("account.html.j2", status_code, title="Account", viewer=viewer, error=error,
                  saved=saved, coaches=accounts.coaches(viewer.user),
