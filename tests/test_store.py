@@ -361,6 +361,17 @@ def test_duplicate_race_on_the_unique_hash_returns_the_stored_runs(store, analys
     assert count(store, files) == 1 and count(store, runs) == 1
 
 
+def test_a_deleted_runs_id_is_never_reused(store):
+    first = store.import_analysis(make_analysis(seed=1), runner="ana").run_ids
+    second = store.import_analysis(make_analysis(seed=2), runner="ana").run_ids
+    store.delete_run(second[0])
+    assert count(store, files) == 1  # the file went with its only run
+    third = store.import_analysis(make_analysis(seed=3), runner="ana").run_ids
+    assert third[0] > second[0] > first[0]  # links to the deleted run never show another
+    with pytest.raises(RunNotFoundError):
+        store.load_run(second[0])
+
+
 def test_two_runners_may_store_the_same_file(store, analysis):
     """Dedup is per runner: an athlete's upload never answers with another athlete's runs."""
     mine = store.import_analysis(copy.deepcopy(analysis), runner="ana")

@@ -158,6 +158,7 @@ runs = sa.Table(
     sa.Column("info", sa.JSON(none_as_null=True)),  # Recording.info: units, placement guess, ...
     sa.UniqueConstraint("file_id", "session_index"),
     sa.Index(None, "runner_id", "start"),
+    sqlite_autoincrement=True,  # a deleted run's id is never reused (links, cached media)
 )
 
 records = sa.Table(
