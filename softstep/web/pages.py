@@ -15,6 +15,7 @@ from softstep.errors import SoftstepError, StoreError
 from softstep.report import format as fmt
 from softstep.store import RunNotFoundError
 from softstep.web.access import Viewer, current_viewer, readable_run
+from softstep.web.run_edits import SURFACES
 from softstep.web.uploads import TooLargeError, ingest
 
 router = APIRouter(include_in_schema=False)
@@ -86,6 +87,15 @@ def runs_page(request: Request, runner: str | None = None, since: str | None = N
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, run_id: int,
              viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
+    return render_run_page(request, viewer, run_id)
+
+
+def render_run_page(request: Request, viewer: Viewer, run_id: int, status_code: int = 200,
+                    labels_error: str | None = None,
+                    labels_sent: dict[str, str] | None = None) -> HTMLResponse:
+    """The run page; its owner also gets the labels and delete forms (prefilled with the
+    stored labels, or with ``labels_sent`` and ``labels_error`` when a labels form was refused).
+    404 page when ``viewer`` may not read the run."""
     from softstep.model import FileAnalysis
     from softstep.report.html import REPORT_TITLE, media_video_view, render_parts
 
@@ -95,12 +105,20 @@ def run_page(request: Request, run_id: int,
         return _page("message.html.j2", 404, title="Run not found",
                      message=f"There is no run {run_id}.", viewer=viewer)
     store = request.app.state.store
+    owner = store.run_runner(run_id)
     analysis = FileAnalysis(run.recording.path or f"run {run_id}", [run])
     video = media_video_view(run_id, store.media(run_id))
-    plan_href = "/plan?" + urlencode({"runner": store.run_runner(run_id)})
+    plan_href = "/plan?" + urlencode({"runner": owner})
     report = render_parts(analysis, {0: video} if video else None,
                           plotly_src=request.app.state.plotly_url, plan_href=plan_href)
-    return _page("run.html.j2", title=REPORT_TITLE, report=report, viewer=viewer)
+    edit = None
+    if viewer.can_change(owner):
+        stored = run.recording.info.get("labels")
+        labels = {k: str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+        edit = {"labels": labels_sent if labels_sent is not None else labels,
+                "error": labels_error, "surfaces": SURFACES}
+    return _page("run.html.j2", status_code, title=REPORT_TITLE, report=report, viewer=viewer,
+                 run_id=run_id, edit=edit)
 
 
 @router.get("/runs/{run_id}/media/{name}")
