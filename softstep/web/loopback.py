@@ -1,9 +1,12 @@
 """A real uvicorn server on 127.0.0.1 in a background thread, for benchmarks and tests that
 must exercise the server as a browser would (real sockets, uvicorn's worker threads).
 
+>>> import httpx, tempfile
 >>> from softstep.web import create_app
->>> with serve_on_loopback(create_app("sqlite://")) as base_url:  # doctest: +SKIP
-...     httpx.get(f"{base_url}/api/runs")
+>>> app = create_app(f"sqlite:///{tempfile.mkdtemp()}/softstep.db")
+>>> with serve_on_loopback(app) as base_url:
+...     httpx.get(f"{base_url}/api/runs").json()
+[]
 """
 
 from __future__ import annotations
