@@ -28,10 +28,9 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -298,25 +297,6 @@ def _by_content(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
 
 
 # ---------------------------------------------------------------------------------------------
-@contextmanager
-def fresh_postgres_database(server_url: str, prefix: str = "softstep_load") -> Iterator[str]:
-    """A new empty database on the PostgreSQL server of ``server_url`` (a URL whose user may
-    create databases); yields its URL and drops it afterwards."""
-    server = sa.make_url(server_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        admin.dispose()
-
-
 def load_paths(shared_data: Path = SHARED_DATA) -> list[Path]:
     """The LOAD_FILES under ``shared_data``; FileNotFoundError naming what is missing."""
     paths = [shared_data / name for name in LOAD_FILES]
@@ -365,7 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[postgresql] skipped: set {PG_ENV_VAR} or --pg-url (or run under "
                   "scripts/with-test-postgres.sh)")
         else:
-            with fresh_postgres_database(args.pg_url) as url:
+            from softstep.store.db import temporary_postgres_database
+
+            with temporary_postgres_database(args.pg_url, "softstep_load") as url:
                 reports.append(run_load(f"postgresql{suffix}", url, uploads,
                                         servers=args.servers))
             print("\n".join(reports[-1].lines()), flush=True)

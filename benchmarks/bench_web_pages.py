@@ -22,9 +22,8 @@ import hashlib
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,6 +33,7 @@ import pandas as pd
 from softstep.model import FileAnalysis, RunAnalysis, Runner
 from softstep.pipeline import analyze_file
 from softstep.store import Store
+from softstep.store.db import temporary_postgres_database
 from softstep.web import create_app
 from softstep.web.loopback import serve_on_loopback
 
@@ -95,25 +95,13 @@ def with_steps(run: RunAnalysis, steps: pd.DataFrame, label: str) -> RunAnalysis
 def databases(folder: Path) -> Iterator[tuple[str, str]]:
     """(name, URL) of a fresh SQLite database, then of a fresh PostgreSQL database when
     SOFTSTEP_TEST_POSTGRES names a server; the PostgreSQL one is dropped afterwards."""
-    import sqlalchemy as sa
-
     urls = [("SQLite", f"sqlite:///{folder / 'bench.db'}")]
     server_url = os.environ.get("SOFTSTEP_TEST_POSTGRES")
-    admin, name = None, f"softstep_bench_{uuid.uuid4().hex[:12]}"
-    if server_url:
-        server = sa.make_url(server_url)
-        admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        urls.append(("PostgreSQL", server.set(database=name).render_as_string(
-            hide_password=False)))
-    try:
+    with ExitStack() as stack:
+        if server_url:
+            urls.append(("PostgreSQL", stack.enter_context(
+                temporary_postgres_database(server_url, "softstep_bench"))))
         yield urls
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.dispose()
 
 
 def time_gets(client: httpx.Client, url: str, warmup: int, n: int) -> tuple[np.ndarray, int]:

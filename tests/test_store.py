@@ -41,6 +41,7 @@ from softstep.model import (
 )
 from softstep.store import ImportResult, RunNotFoundError, Store, mask_url
 from softstep.store import store as store_module
+from softstep.store.db import temporary_postgres_database
 from softstep.store.schema import RUN_TABLES, files, runners, runs
 
 SEMICIRCLE_DEG = 180.0 / 2**31
@@ -236,17 +237,8 @@ def fresh_database(backend: str, sqlite_url: str) -> Iterator[str]:
     if backend == "sqlite":
         yield sqlite_url
         return
-    server = sa.make_url(POSTGRES_URL)
-    name = f"softstep_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    with temporary_postgres_database(POSTGRES_URL, "softstep_test") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -11,7 +11,6 @@ import html as html_lib
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ with warnings.catch_warnings():  # starlette >= 1.x nags about httpx in its Test
     from fastapi.testclient import TestClient
 
 from test_store import any_db_url  # noqa: F401  (fixture: SQLite, plus PostgreSQL when set)
-from test_web_access import FIT_BYTES, PASSWORD, csrf, sign_in
+from test_web_access import FIT_BYTES, World, csrf, world  # noqa: F401  (world: fixture)
 
 from softstep.web import create_app
 
@@ -30,15 +29,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 SURFACES = ("road", "track", "trail", "treadmill", "grass", "other")
 
 
-@dataclass
-class Cast:
-    """The app, one signed-in client per user and ana's run."""
-
-    app: object
-    ana: TestClient
-    ben: TestClient
-    cora: TestClient
-    run_id: int
+class Cast(World):
+    """test_web_access's World, with the run's labels at hand."""
 
     def labels(self) -> dict | None:
         """The run's labels as its owner reads them from the API (None: no labels)."""
@@ -54,21 +46,8 @@ class Cast:
 
 
 @pytest.fixture
-def cast(any_db_url) -> Iterator[Cast]:  # noqa: F811
-    app = create_app(any_db_url, multi_user=True)
-    for name in ("ana", "ben", "cora"):
-        app.state.accounts.create_user(name, PASSWORD)
-    app.state.accounts.share("ana", "cora")
-    with TestClient(app) as ana:  # this one runs the lifespan (closes the store at the end)
-        ben, cora = TestClient(app), TestClient(app)
-        for client, name in ((ana, "ana"), (ben, "ben"), (cora, "cora")):
-            assert sign_in(client, name).status_code == 303
-        up = ana.post("/api/runs", files={"file": ("r.fit", FIT_BYTES)},
-                      headers={"X-CSRF-Token": csrf(ana)})
-        assert up.status_code == 201, up.text
-        yield Cast(app, ana, ben, cora, up.json()["id"])
-        ben.close()
-        cora.close()
+def cast(world: World) -> Cast:
+    return Cast(world.app, world.ana, world.ben, world.cora, world.run_id)
 
 
 def form(page: str, action: str) -> str | None:

@@ -18,13 +18,13 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import os
 import sqlite3
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +245,22 @@ def _sqlite_folder(url: str) -> Path | None:
     if parsed.database == ":memory:":
         return None
     return Path(parsed.database).expanduser().resolve().parent
+
+
+@contextmanager
+def temporary_postgres_database(server_url: str, prefix: str = "softstep_tmp") -> Iterator[str]:
+    """A new empty database on the PostgreSQL server of ``server_url`` (a URL whose user may
+    create databases), for tests and benchmarks; yields its URL and drops it afterwards."""
+    server = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        admin.dispose()

@@ -151,28 +151,28 @@ def _run_not_found(run_id: int) -> HTTPException:
     return HTTPException(404, f"no run {run_id}; list yours at /api/runs")
 
 
-def readable_run(request: Request, viewer: Viewer, run_id: int) -> RunAnalysis:
-    """The stored run ``run_id`` if ``viewer`` may read it; HTTPException 404 otherwise."""
-    store = request.app.state.store
+def readable_owner(request: Request, viewer: Viewer, run_id: int) -> str:
+    """The runner of run ``run_id`` if ``viewer`` may read it; HTTPException 404 otherwise
+    (the same answer as for a run that does not exist)."""
     try:
-        owner = store.run_runner(run_id)
+        owner = request.app.state.store.run_runner(run_id)
     except RunNotFoundError:
         raise _run_not_found(run_id) from None
     if not viewer.can_read(owner):
         raise _run_not_found(run_id)
-    return store.load_run(run_id)
+    return owner
+
+
+def readable_run(request: Request, viewer: Viewer, run_id: int) -> RunAnalysis:
+    """The stored run ``run_id`` if ``viewer`` may read it; HTTPException 404 otherwise."""
+    readable_owner(request, viewer, run_id)
+    return request.app.state.store.load_run(run_id)
 
 
 def changeable_run(request: Request, viewer: Viewer, run_id: int) -> str:
     """The runner of run ``run_id`` if ``viewer`` may change or delete it; 404 when they may
     not read it, 403 when they may read but not change it (a coach on an athlete's run)."""
-    store = request.app.state.store
-    try:
-        owner = store.run_runner(run_id)
-    except RunNotFoundError:
-        raise _run_not_found(run_id) from None
-    if not viewer.can_read(owner):
-        raise _run_not_found(run_id)
+    owner = readable_owner(request, viewer, run_id)
     if not viewer.can_change(owner):
         raise HTTPException(403, f"run {run_id} is {owner}'s: only they can change it")
     return owner

@@ -13,8 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from softstep.errors import SoftstepError, StoreError
 from softstep.report import format as fmt
-from softstep.store import RunNotFoundError
-from softstep.web.access import Viewer, current_viewer, readable_run
+from softstep.web.access import Viewer, current_viewer, readable_owner, readable_run
 from softstep.web.run_edits import SURFACES
 from softstep.web.uploads import TooLargeError, ingest
 
@@ -126,14 +125,8 @@ def run_media(request: Request, run_id: int, name: str,
               viewer: Viewer = Depends(current_viewer)) -> Response:
     """A contact sheet (JPEG) or the annotated clip (mp4) of a video run; 404 when the run is
     not readable or has no such media. Cached privately for a day (media never change)."""
-    store = request.app.state.store
-    try:
-        owner = store.run_runner(run_id)
-    except RunNotFoundError:
-        raise HTTPException(404, f"no run {run_id}; list yours at /runs") from None
-    if not viewer.can_read(owner):
-        raise HTTPException(404, f"no run {run_id}; list yours at /runs")
-    item = store.media_item(run_id, name)
+    readable_owner(request, viewer, run_id)
+    item = request.app.state.store.media_item(run_id, name)
     if item is None:
         raise HTTPException(404, f"run {run_id} has no media {name!r}; its page lists them")
     media_type, data = item
