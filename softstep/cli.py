@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from softstep.errors import SoftstepError
 from softstep.model import PLACEMENTS
@@ -620,8 +621,6 @@ PasswordStdinOption = Annotated[bool, typer.Option(
 def _accounts(db: str | None) -> Iterator[Accounts]:
     """The accounts of the store at ``db``, closed afterwards; a SoftstepError (an unknown user,
     a short password, a store that cannot open) becomes an error message and exit code 1."""
-    from rich.markup import escape
-
     from softstep.store.accounts import Accounts
 
     try:
@@ -653,8 +652,6 @@ def _new_password(name: str, from_stdin: bool) -> str:
 
 
 def _known_user(accounts: Accounts, name: str) -> None:
-    from rich.markup import escape
-
     if accounts.user(name) is None:
         raise _fail(f"no user {escape(repr(name))}; `softstep users list` shows the users")
 
@@ -667,8 +664,6 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Add a user who signs in to `softstep serve --multi-user`."""
-    from rich.markup import escape
-
     with _accounts(db) as accounts:
         if accounts.user(name) is not None:
             raise _fail(f"user {escape(repr(name))} exists already; `softstep users passwd "
@@ -706,8 +701,6 @@ def users_share(
     db: DbOption = None,
 ) -> None:
     """Let COACH read the runs of ATHLETE (read only: a coach never changes or deletes them)."""
-    from rich.markup import escape
-
     with _accounts(db) as accounts:
         accounts.share(athlete, coach)
     out.print(f"{escape(athlete)} shares their runs with {escape(coach)} "
@@ -721,8 +714,6 @@ def users_unshare(
     db: DbOption = None,
 ) -> None:
     """Stop letting COACH read the runs of ATHLETE."""
-    from rich.markup import escape
-
     with _accounts(db) as accounts:
         was_shared = any(u.name == coach for u in accounts.coaches(athlete))
         accounts.unshare(athlete, coach)
@@ -737,8 +728,6 @@ def users_passwd(
     db: DbOption = None,
 ) -> None:
     """Set a new password for a user (no old password needed) and sign them out everywhere."""
-    from rich.markup import escape
-
     with _accounts(db) as accounts:
         _known_user(accounts, name)
         accounts.set_password(name, _new_password(name, password_stdin))
