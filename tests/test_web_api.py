@@ -166,6 +166,18 @@ def test_body_without_length_is_cut_off_at_the_limit(tmp_path):
         assert httpx.get(f"{base_url}/api/runs").json() == []
 
 
+def test_an_in_memory_database_is_one_database_for_every_server_thread():
+    import httpx
+
+    from softstep.web.loopback import serve_on_loopback
+
+    with serve_on_loopback(create_app("sqlite://")) as base_url:
+        up = httpx.post(f"{base_url}/api/runs", headers={"origin": base_url}, timeout=60,
+                        files={"file": ("fenix2-run.fit", FIT_BYTES)})
+        assert up.status_code == 201, up.text
+        assert [r["id"] for r in httpx.get(f"{base_url}/api/runs").json()] == up.json()["ids"]
+
+
 def test_unknown_run_is_404(client):
     assert client.get("/api/runs/999").status_code == 404
     assert client.get("/runs/999").status_code == 404

@@ -104,8 +104,15 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for ``url`` with the SQLite settings above (no I/O yet)."""
-    engine = sa.create_engine(url)
+    """An engine for ``url`` with the SQLite settings above (no I/O yet). An in-memory SQLite
+    database is one connection shared by every thread (each thread would otherwise get its
+    own empty database): fine for trying things out, not for concurrent writers."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        engine = sa.create_engine(url, poolclass=sa.pool.StaticPool,
+                                  connect_args={"check_same_thread": False})
+    else:
+        engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
