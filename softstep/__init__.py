@@ -1,8 +1,9 @@
 """softstep: why a runner lands hard, a plan that fixes it, and a check that it worked.
 
 >>> import softstep
->>> result = softstep.analyze(softstep.sample_path())       # doctest: +SKIP
->>> result.runs[0].findings[0].title                         # doctest: +SKIP
+>>> result = softstep.analyze(softstep.sample_path())
+>>> result.runs[0].findings[0].title
+'You bounce up and down a lot'
 """
 
 from __future__ import annotations

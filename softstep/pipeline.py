@@ -6,7 +6,7 @@ Reading and storing are I/O at the edges; everything between is pure.
 
 >>> from softstep import Runner, sample_path
 >>> result = analyze_file(sample_path(), Runner())
->>> round(result.runs[0].summary.cadence_spm)              # doctest: +SKIP
+>>> round(result.runs[0].summary.cadence_spm)
 166
 """
 
