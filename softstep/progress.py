@@ -9,19 +9,22 @@ the most runs have at least ``MIN_BAND_S`` seconds (``speed_band``). Runs with l
 the band are left out. Runs with no speed at all (audio,
 IMU without GPS) are compared only when no run has speed, and the result says it is unmatched.
 
-Per ISO week and metric: the median, quartiles, the minutes or steps behind it, and the
-half-width of an approximate 95 % interval of the median, ``1.58 · IQR / √n`` (McGill's notch),
-with ``n`` the minutes in the band (records, one value a second, are strongly autocorrelated:
-a minute is taken as one independent value) or the steps / 10 (steps). A change from the first
-to the last week is called real when it exceeds ``√(h_first² + h_last²)``.
+Per ISO week and metric: the median, quartiles, the minutes or steps behind it, and a 95 %
+interval of the median. Records (one a second) are strongly autocorrelated, so a minute of
+running (or 10 consecutive steps) is taken as one independent value: the week's median is the
+median of its minutes' medians, and its interval the distribution-free one of those values
+(``median_interval``: order statistics from the binomial distribution, no normality assumed).
+A week with fewer than ``MIN_UNITS`` such values has no 95 % interval. A change from the first
+to the last week is called real when it exceeds ``√(h_first² + h_last²)``, ``h`` each interval's
+half-width.
 
 Example
 -------
 >>> import pandas as pd
->>> rec = pd.DataFrame({"run_id": [1] * 120 + [2] * 120,
-...     "when": pd.to_datetime(["2026-01-05"] * 120 + ["2026-01-19"] * 120, utc=True),
-...     "t_s": list(range(120)) * 2, "speed_m_per_s": [3.0] * 240,
-...     "cadence_spm": [160.0] * 120 + [170.0] * 120})
+>>> rec = pd.DataFrame({"run_id": [1] * 480 + [2] * 480,
+...     "when": pd.to_datetime(["2026-01-05"] * 480 + ["2026-01-19"] * 480, utc=True),
+...     "t_s": list(range(480)) * 2, "speed_m_per_s": [3.0] * 960,
+...     "cadence_spm": [160.0] * 480 + [170.0] * 480})
 >>> t = weekly_trends(rec, rec.iloc[:0])
 >>> [w.week for w in t.weeks], t.metrics[0].change, t.metrics[0].beyond_uncertainty
 (['2026-W02', '2026-W04'], 10.0, True)
@@ -29,10 +32,12 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 METRICS: dict[str, str] = {
     "cadence_spm": "spm",
@@ -52,8 +57,10 @@ BAND_M_PER_S = 0.3
 MIN_BAND_S = 60.0
 BIN_M_PER_S = 0.05
 MAX_GAP_S = 5.0  # a record gap longer than this (a pause) counts as 0 s of running
-STEPS_PER_INDEPENDENT = 10.0
-NOTCH = 1.58
+SECONDS_PER_INDEPENDENT = 60.0
+STEPS_PER_INDEPENDENT = 10
+COVERAGE = 0.95
+MIN_UNITS = 6  # 5 values cannot bound a median at 95 %: all on one side has p = 2 · 0.5^5 > 5 %
 
 
 @dataclass
@@ -65,7 +72,9 @@ class WeekPoint:
     median: float
     q25: float
     q75: float
-    half_width: float  # ~95 % interval of the median: median ± half_width
+    low: float | None  # 95 % interval of the median, None with fewer than MIN_UNITS values
+    high: float | None
+    half_width: float | None  # (high - low) / 2
     minutes: float  # running time behind it (records), 0 for steps
     steps: int  # steps behind it (steps), 0 for records
     runs: int
@@ -79,7 +88,7 @@ class MetricTrend:
     unit: str
     points: list[WeekPoint] = field(default_factory=list)
     change: float | None = None  # last week's median - first week's
-    uncertainty: float | None = None  # √(h_first² + h_last²)
+    uncertainty: float | None = None  # √(h_first² + h_last²); None: a week without interval
     beyond_uncertainty: bool | None = None
     sentence: str = ""
 
@@ -165,25 +174,56 @@ def _iso_week(when: pd.Series) -> tuple[pd.Series, pd.Series]:
     return label, monday
 
 
+def median_interval(values: np.ndarray, coverage: float = COVERAGE) -> tuple[float, float]:
+    """(low, high): a distribution-free interval of the median of independent ``values``, the
+    order statistics x_(j) and x_(n+1-j) with j from the binomial(n, ½) distribution, so that
+    it holds the median with probability >= ``coverage``. (nan, nan) when n is too small.
+
+    >>> median_interval(np.arange(1.0, 11.0))  # n = 10: ranks 2 and 9 (97.9 %)
+    (2.0, 9.0)
+    >>> median_interval(np.arange(5.0))
+    (nan, nan)
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    j = int(binom.ppf((1 - coverage) / 2, n, 0.5)) if n else 0  # 1-based rank of ``low``
+    if j < 1 or n < MIN_UNITS:
+        return (math.nan, math.nan)
+    return (float(x[j - 1]), float(x[n - j]))
+
+
+def _unit_medians(data: pd.DataFrame, metric: str, from_steps: bool) -> pd.Series:
+    """The metric's median in each independent unit (a minute of a run, or 10 consecutive
+    steps), indexed by (week, week_start, run_id, unit)."""
+    if from_steps:
+        unit = data.groupby("run_id").cumcount() // STEPS_PER_INDEPENDENT
+    else:
+        unit = (data["t_s"] // SECONDS_PER_INDEPENDENT).astype(int)
+    return data.groupby(["week", "week_start", "run_id", unit.rename("unit")])[metric].median()
+
+
 def _weekly(frame: pd.DataFrame, metric: str, from_steps: bool) -> list[WeekPoint]:
-    data = frame[["week", "week_start", "run_id", "dur_s", metric]].dropna(subset=[metric])
+    data = frame[["week", "week_start", "run_id", "t_s", "dur_s", metric]].dropna(subset=[metric])
     if data.empty:
         return []
     grouped = data.groupby(["week", "week_start"], sort=True)
-    stats = grouped[metric].quantile([0.25, 0.5, 0.75]).unstack()
+    quartiles = grouped[metric].quantile([0.25, 0.75]).unstack()
     minutes = grouped["dur_s"].sum() / 60.0
     count = grouped[metric].size()
     runs = grouped["run_id"].nunique()
-    n_eff = (count / STEPS_PER_INDEPENDENT) if from_steps else minutes
-    half = NOTCH * (stats[0.75] - stats[0.25]) / np.sqrt(n_eff.clip(lower=1.0))
-    return [
-        WeekPoint(week=w, week_start=m, median=float(stats.at[(w, m), 0.5]),
-                  q25=float(stats.at[(w, m), 0.25]), q75=float(stats.at[(w, m), 0.75]),
-                  half_width=float(half[(w, m)]),
-                  minutes=0.0 if from_steps else round(float(minutes[(w, m)]), 1),
-                  steps=int(count[(w, m)]) if from_steps else 0, runs=int(runs[(w, m)]))
-        for w, m in stats.index
-    ]
+    units = _unit_medians(data, metric, from_steps).groupby(level=["week", "week_start"])
+    points = []
+    for (w, m), values in units:
+        low, high = median_interval(values.to_numpy())
+        known = not math.isnan(low)
+        points.append(WeekPoint(
+            week=w, week_start=m, median=float(values.median()),
+            q25=float(quartiles.at[(w, m), 0.25]), q75=float(quartiles.at[(w, m), 0.75]),
+            low=low if known else None, high=high if known else None,
+            half_width=(high - low) / 2 if known else None,
+            minutes=0.0 if from_steps else round(float(minutes[(w, m)]), 1),
+            steps=int(count[(w, m)]) if from_steps else 0, runs=int(runs[(w, m)])))
+    return points
 
 
 def _sentence(trend: MetricTrend, speed_m_per_s: float | None) -> str:
@@ -197,10 +237,15 @@ def _sentence(trend: MetricTrend, speed_m_per_s: float | None) -> str:
     amount = f"{abs(trend.change):.{digits}f} {trend.unit}"
     verb = "went up" if trend.change > 0 else "went down" if trend.change < 0 else "stayed at"
     span = f"from {points[0].week} to {points[-1].week}"
-    if trend.beyond_uncertainty:
+    if trend.beyond_uncertainty is None:
+        thin = points[0] if points[0].half_width is None else points[-1]
+        what = "10-step stretches" if thin.steps else "minutes"
+        judge = (f"{thin.week} has too few {what} at this speed to tell whether that is real "
+                 f"(needs {MIN_UNITS})")
+    elif trend.beyond_uncertainty:
         judge = "that is more than the uncertainty of the weekly medians"
     else:
-        judge = ("that is within the uncertainty of the weekly medians, so it may be noise")
+        judge = "that is within the uncertainty of the weekly medians, so it may be noise"
     if trend.change == 0:
         return f"{label.capitalize()} stayed the same {span}{where}."
     return f"{label.capitalize()} {verb} {amount}{where} {span}; {judge}."
@@ -213,8 +258,9 @@ def _trend(frame: pd.DataFrame, metric: str, from_steps: bool,
     if len(trend.points) >= 2:
         first, last = trend.points[0], trend.points[-1]
         trend.change = round(last.median - first.median, 4)
-        trend.uncertainty = round(float(np.hypot(first.half_width, last.half_width)), 4)
-        trend.beyond_uncertainty = bool(abs(trend.change) > trend.uncertainty)
+        if first.half_width is not None and last.half_width is not None:
+            trend.uncertainty = round(float(np.hypot(first.half_width, last.half_width)), 4)
+            trend.beyond_uncertainty = bool(abs(trend.change) > trend.uncertainty)
     trend.sentence = _sentence(trend, speed_m_per_s)
     return trend
 

@@ -8,7 +8,7 @@ import pytest
 
 from softstep import Runner, sample_path
 from softstep.pipeline import analyze_file
-from softstep.progress import METRICS, speed_band, weekly_trends
+from softstep.progress import METRICS, median_interval, speed_band, weekly_trends
 from softstep.store import Store
 
 REAL_FIT = ("fit", "developer-types-sample.fit")
@@ -72,6 +72,29 @@ def test_a_real_change_at_the_same_speed_is_larger_than_its_uncertainty():
     assert "more than the uncertainty" in cadence.sentence
     contact = next(m for m in trends.metrics if m.metric == "contact_s")
     assert contact.change == 0 and contact.beyond_uncertainty is False
+
+
+def test_the_median_interval_holds_the_median_95_times_in_100():
+    rng = np.random.default_rng(4)
+    for n in (6, 13, 40):
+        samples = rng.standard_t(3, size=(2000, n)) + 5.0  # heavy tails: no normality needed
+        bounds = np.array([median_interval(row) for row in samples])
+        held = ((bounds[:, 0] <= 5.0) & (5.0 <= bounds[:, 1])).mean()
+        assert 0.94 <= held <= 0.995, (n, held)
+    assert np.isnan(median_interval(np.arange(5.0))).all()
+
+
+def test_a_week_with_too_few_minutes_gives_no_verdict():
+    speed = np.full(3 * 60, 3.0)  # 3 minutes: fewer than the 6 a 95 % interval needs
+    records = pd.concat([
+        run_records(1, "2026-03-02", speed, np.full(speed.size, 164.0)),
+        run_records(2, "2026-03-16", np.full(600, 3.0), np.full(600, 170.0)),
+    ], ignore_index=True)
+    cadence = weekly_trends(records, no_steps()).metrics[0]
+    first, last = cadence.points
+    assert first.low is None and first.half_width is None and last.low == last.high == 170
+    assert cadence.change == 6 and cadence.beyond_uncertainty is None
+    assert "2026-W10 has too few minutes at this speed" in cadence.sentence
 
 
 def test_a_run_outside_the_shared_speed_band_is_left_out():

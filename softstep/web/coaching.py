@@ -162,7 +162,9 @@ class WeekPointOut(BaseModel):
     median: float
     q25: float
     q75: float
-    half_width: float
+    low: float | None
+    high: float | None
+    half_width: float | None
     minutes: float
     steps: int
     runs: int
