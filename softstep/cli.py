@@ -735,6 +735,33 @@ def users_passwd(
               soft_wrap=True)
 
 
+@users_app.command("remove")
+def users_remove(
+    name: Annotated[str, typer.Argument(help="The user to remove.")],
+    delete_runs: Annotated[bool, typer.Option(
+        "--delete-runs", help="Also delete every run of their runner (default: the runs stay "
+        "under runner NAME).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Remove a user, their sessions and their shares; their runs stay unless --delete-runs."""
+    with _accounts(db) as accounts:
+        _known_user(accounts, name)
+        runner = accounts.user(name).runner
+        run_count = len(accounts.store.runs(runner))
+        runs_part = f" and delete the {run_count} runs of runner {runner}" if delete_runs else ""
+        if not yes and not typer.confirm(f"Remove user {name}{runs_part}?", default=False):
+            err.print("nothing was removed")
+            raise typer.Exit(1)
+        deleted = accounts.remove_user(name, delete_runs=delete_runs)
+    if delete_runs:
+        what = f" and deleted their {deleted} runs"
+    else:
+        what = (f"; their {run_count} runs stay under runner {escape(runner)} "
+                f"(`softstep analyze --runner {escape(runner)}` still reaches them)")
+    out.print(f"removed user {escape(name)}{what}", soft_wrap=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -7,6 +7,7 @@ import re
 import warnings
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from typer.testing import CliRunner
 
@@ -19,7 +20,8 @@ from test_store import any_db_url  # noqa: F401  (fixture: SQLite, plus PostgreS
 from softstep import sample_path
 from softstep.cli import app
 from softstep.store import Store
-from softstep.store.accounts import MIN_PASSWORD_CHARS, Accounts
+from softstep.store.accounts import MIN_PASSWORD_CHARS, AccountError, Accounts
+from softstep.store.schema import files, runners
 from softstep.web import create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -209,3 +211,86 @@ def test_user_added_by_cli_signs_in_to_the_app(any_db_url):  # noqa: F811
         signed_in = sign_in(client, "ana", PASSWORD)
         assert signed_in.status_code == 303, signed_in.text
         assert client.get("/api/runs").status_code == 200
+
+
+def analyze_for(db: str, runner: str) -> list[int]:
+    """Imports the sample file for ``runner``; the ids of its stored runs."""
+    analyzed = cli.invoke(app, ["analyze", str(sample_path()), "--runner", runner, "--db", db])
+    assert analyzed.exit_code == 0, analyzed.output
+    with Store(db) as store:
+        return [row.id for row in store.runs(runner)]
+
+
+def file_rows(db: str, runner: str) -> int:
+    """How many file rows runner ``runner`` has (with or without runs)."""
+    with Store(db) as store, store._read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(files)
+                            .join(runners, runners.c.id == files.c.runner_id)
+                            .where(runners.c.name == runner)).scalar_one()
+
+
+def test_remove_keeps_runs_ends_sessions_and_shares(any_db_url):  # noqa: F811
+    for name in ("ana", "cora", "dan"):
+        assert add(any_db_url, name).exit_code == 0
+    run_ids = analyze_for(any_db_url, "ana")
+    assert run_ids
+    assert users(any_db_url, "share", "ana", "cora").exit_code == 0
+    assert users(any_db_url, "share", "dan", "ana").exit_code == 0
+    with TestClient(create_app(any_db_url, multi_user=True)) as client:
+        assert sign_in(client, "ana", PASSWORD).status_code == 303
+        assert client.get("/api/runs").status_code == 200
+
+        removed = users(any_db_url, "remove", "ana", "--yes")
+        assert removed.exit_code == 0, removed.output
+        assert (f"removed user ana; their {len(run_ids)} runs stay under runner ana"
+                in removed.stdout)
+        assert client.get("/api/runs").status_code == 401  # the old session cookie is refused
+        assert sign_in(client, "ana", PASSWORD).status_code == 401
+
+    listed = users(any_db_url, "list").stdout
+    assert "ana" not in listed
+    assert table_row(listed, "cora") == ["cora", "cora", "0", "-", "-"]
+    assert table_row(listed, "dan") == ["dan", "dan", "0", "-", "-"]
+    with Store(any_db_url) as store:
+        assert [row.id for row in store.runs("ana")] == run_ids
+    assert file_rows(any_db_url, "ana") == 1
+
+
+def test_remove_delete_runs_removes_runs_and_file_rows(any_db_url):  # noqa: F811
+    for name in ("ana", "cora"):
+        assert add(any_db_url, name).exit_code == 0
+    run_ids = analyze_for(any_db_url, "ana")
+    cora_runs = analyze_for(any_db_url, "cora")
+    removed = users(any_db_url, "remove", "ana", "--delete-runs", "--yes")
+    assert removed.exit_code == 0, removed.output
+    assert f"removed user ana and deleted their {len(run_ids)} runs" in removed.stdout
+    with Store(any_db_url) as store:
+        assert store.runs("ana") == []
+        assert [row.id for row in store.runs("cora")] == cora_runs
+    assert file_rows(any_db_url, "ana") == 0 and file_rows(any_db_url, "cora") == 1
+    store, accounts = accounts_of(any_db_url)
+    with store:
+        assert [u.name for u in accounts.users()] == ["cora"]
+
+
+def test_remove_unknown_user_or_declined_changes_nothing(any_db_url):  # noqa: F811
+    assert add(any_db_url, "ana").exit_code == 0
+    run_ids = analyze_for(any_db_url, "ana")
+    missing = users(any_db_url, "remove", "nobody", "--yes")
+    assert missing.exit_code == 1 and "no user 'nobody'" in missing.stderr
+    assert "Traceback" not in missing.output
+
+    declined = users(any_db_url, "remove", "ana", "--delete-runs", stdin="n\n")
+    assert declined.exit_code == 1, declined.output
+    assert f"delete the {len(run_ids)} runs of runner ana?" in declined.output
+    assert "nothing was removed" in declined.stderr
+    store, accounts = accounts_of(any_db_url)
+    with store:
+        assert accounts.verify_password("ana", PASSWORD) is not None
+        assert [row.id for row in store.runs("ana")] == run_ids
+
+    confirmed = users(any_db_url, "remove", "ana", stdin="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    store, accounts = accounts_of(any_db_url)
+    with store, pytest.raises(AccountError, match="no user 'ana'"):
+        accounts.remove_user("ana")

@@ -28,8 +28,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from softstep.errors import StoreError
-from softstep.store.schema import runners, shares, users, web_sessions
-from softstep.store.store import Store, _runner_id
+from softstep.store.schema import runners, runs, shares, users, web_sessions
+from softstep.store.store import Store, _runner_id, delete_runs_where
 
 SESSION_DAYS = 14
 MIN_PASSWORD_CHARS = 8
@@ -165,6 +165,34 @@ class Accounts:
                                                      web_sessions.c.token_sha256 != keep))
 
         self.store._write(update)
+
+    def remove_user(self, name: str, *, delete_runs: bool = False) -> int:
+        """Remove user ``name`` with their sessions and the shares where they are athlete or
+        coach, in one transaction. Their runner and its runs stay (``softstep analyze --runner
+        NAME`` still reaches them) unless ``delete_runs``, which also deletes every run of that
+        runner and the file rows left without runs. Returns how many runs were deleted.
+        AccountError for an unknown user.
+
+        >>> from softstep.store import Store
+        >>> with Store("sqlite://") as store:
+        ...     accounts = Accounts(store)
+        ...     _ = accounts.create_user("ana", "correct horse battery")
+        ...     accounts.remove_user("ana"), accounts.user("ana")
+        (0, None)
+        """
+
+        def remove(conn: sa.Connection) -> int:
+            row = conn.execute(sa.select(users.c.id, users.c.runner_id)
+                               .where(users.c.name == name)).one_or_none()
+            if row is None:
+                raise AccountError(f"no user {name!r}; `softstep users list` shows the users")
+            conn.execute(web_sessions.delete().where(web_sessions.c.user_id == row.id))
+            conn.execute(shares.delete().where(sa.or_(shares.c.athlete_id == row.id,
+                                                      shares.c.coach_id == row.id)))
+            conn.execute(users.delete().where(users.c.id == row.id))
+            return delete_runs_where(conn, runs.c.runner_id == row.runner_id) if delete_runs else 0
+
+        return self.store._write(remove)
 
     # -- sessions -------------------------------------------------------------------------------
     def create_session(self, name: str) -> Session:

@@ -365,16 +365,8 @@ class Store:
         left, in one transaction. RunNotFoundError when absent."""
 
         def delete(conn: sa.Connection) -> None:
-            file_id = conn.execute(sa.select(runs.c.file_id).where(runs.c.id == run_id)).scalar()
-            if file_id is None:
+            if delete_runs_where(conn, runs.c.id == run_id) == 0:
                 raise RunNotFoundError(run_id, self._shown_url)
-            for table in RUN_TABLES:
-                conn.execute(sa.delete(table).where(table.c.run_id == run_id))
-            conn.execute(sa.delete(runs).where(runs.c.id == run_id))
-            left = conn.execute(sa.select(sa.func.count()).select_from(runs)
-                                .where(runs.c.file_id == file_id)).scalar_one()
-            if left == 0:
-                conn.execute(sa.delete(files).where(files.c.id == file_id))
 
         self._write(delete)
 
@@ -475,6 +467,22 @@ class Store:
 
 
 # ----------------------------------------------------------------------------------------------
+def delete_runs_where(conn: sa.Connection, which: sa.ColumnElement[bool]) -> int:
+    """Delete the runs matching ``which`` (a condition on ``runs``) with all their rows, then
+    the file rows they leave without runs; returns how many runs. Inside a write transaction."""
+    count = conn.execute(sa.select(sa.func.count()).select_from(runs).where(which)).scalar_one()
+    if count == 0:
+        return 0
+    file_ids = list(conn.execute(sa.select(runs.c.file_id).where(which).distinct()).scalars())
+    run_ids = sa.select(runs.c.id).where(which)
+    for table in RUN_TABLES:
+        conn.execute(sa.delete(table).where(table.c.run_id.in_(run_ids)))
+    conn.execute(sa.delete(runs).where(which))
+    has_runs = sa.exists().where(runs.c.file_id == files.c.id)
+    conn.execute(sa.delete(files).where(files.c.id.in_(file_ids), ~has_runs))
+    return int(count)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
