@@ -239,7 +239,7 @@ def test_the_same_file_by_another_user_is_their_own_new_run(world):
 
 
 # -- runner-taking routes -------------------------------------------------------------------------
-RUNNER_ROUTES = ("/plan", "/progress", "/api/progress")
+RUNNER_ROUTES = ("/plan", "/progress", "/api/progress", "/profile")
 
 
 def test_runner_routes_refuse_another_users_runner(world):
@@ -252,8 +252,7 @@ def test_runner_routes_refuse_another_users_runner(world):
         assert f"/runs/{world.run_id}" not in r.text
     assert world.ben.get("/api/runs?runner=ana").json() == []
     assert f"/runs/{world.run_id}" not in world.ben.get("/runs?runner=ana").text
-    # /profile shows the viewer's own profile, whatever runner is asked for
-    own = world.ben.get("/profile?runner=ana")
+    own = world.ben.get("/profile")
     assert own.status_code == 200 and "171.5" not in own.text and "58.5" not in own.text
     assert "171.5" in world.ana.get("/profile").text
 
@@ -270,6 +269,15 @@ def test_a_coach_uses_runner_routes_with_a_shared_athletes_name(world):
     assert f"/runs/{world.run_id}" in world.cora.get("/runs?runner=ana").text
     for path in RUNNER_ROUTES:  # not ben's: he shares nothing with cora
         assert world.cora.get(f"{path}?runner=ben").status_code == 404, path
+
+
+def test_a_coach_reads_a_shared_athletes_profile_but_has_no_form(world):
+    world.app.state.store.set_profile("ana", height_cm=171.5, mass_kg=58.5)
+    page = world.cora.get("/profile?runner=ana").text
+    assert 'id="profile-readonly"' in page and "171.5 cm" in page and "58.5 kg" in page
+    assert 'action="/profile"' not in page
+    assert 'action="/profile"' in world.ana.get("/profile?runner=ana").text
+    assert 'href="/profile?runner=ana"' in world.cora.get("/account").text
 
 
 # -- coach: reads, never changes; unshare ends it -------------------------------------------------

@@ -4,7 +4,8 @@ the runner's profile (height and mass).
 - ``GET /plan?runner=``: the plan stored with the runner's most recent run, this week unfolded.
 - ``GET /plan/metronome.wav?spm=&minutes=``: a click track, streamed in 10-s chunks.
 - ``GET /progress?runner=`` and ``GET /api/progress?runner=``: weekly trends (softstep.progress).
-- ``GET/POST /profile``: the viewer's height (100-230 cm) and mass (25-200 kg, as the CLI).
+- ``GET/POST /profile``: the viewer's height (100-230 cm) and mass (25-200 kg, as the CLI);
+  ``GET /profile?runner=`` a shared athlete's, read-only.
 """
 
 from __future__ import annotations
@@ -241,15 +242,21 @@ def _parse(label: str, text: str, bounds: tuple[float, float], unit: str) -> flo
 
 
 @router.get("/profile", response_class=HTMLResponse, include_in_schema=False)
-def profile_page(request: Request, viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
-    profile = request.app.state.store.runner(viewer.runner)
-    return _profile_page(viewer, profile.height_cm, profile.mass_kg)
+def profile_page(request: Request, runner: str | None = None,
+                 viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
+    """Your profile form; ``?runner=`` another runner's you may read (a coach's athlete),
+    shown read-only. 404 for a runner you may not read."""
+    name = _runner_or_404(viewer, runner)
+    profile = request.app.state.store.runner(name)
+    return _profile_page(viewer, profile.height_cm, profile.mass_kg, runner=name)
 
 
-def _profile_page(viewer: Viewer, height: object, mass: object, *, error: str | None = None,
-                  saved: bool = False) -> HTMLResponse:
+def _profile_page(viewer: Viewer, height: object, mass: object, *, runner: str | None = None,
+                  error: str | None = None, saved: bool = False) -> HTMLResponse:
+    runner = runner or viewer.runner
     return _page("profile.html.j2", 422 if error else 200, title="Profile", viewer=viewer,
-                 error=error, saved=saved, height=height, mass=mass, bounds=(HEIGHT_CM, MASS_KG))
+                 runner=runner, editable=runner == viewer.runner, error=error, saved=saved,
+                 height=height, mass=mass, bounds=(HEIGHT_CM, MASS_KG))
 
 
 @router.post("/profile", response_class=HTMLResponse, include_in_schema=False)
