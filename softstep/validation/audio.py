@@ -447,9 +447,10 @@ def build_test_set(data_dir: str | Path, out_dir: str | Path, seed: int = 0,
     noise, snr_db (NaN: clean), sample_rate_hz, channels, format, clipped, footfalls,
     cadence_spm (truth: ``truth_cadence_spm``), duration_s.
 
-    >>> cases = build_test_set("../shared/data", "/tmp/audio-set", small=True)  # doctest: +SKIP
-    >>> cases[0]["footfalls"]                                                 # doctest: +SKIP
-    64
+    Example (reads ../shared/data, so not a doctest)::
+
+        cases = build_test_set("../shared/data", "/tmp/audio-set", small=True)
+        cases[0]["footfalls"]  # 64
     """
     import soundfile as sf
 
