@@ -459,6 +459,7 @@ def test_database_error_mid_import_is_a_store_error_and_rolls_back(store, monkey
 
 def test_profiles(store):
     assert store.runner("ana").height_cm is None
+    assert count(store, runners) == 0  # reading a profile stores nothing
     saved = store.set_profile("ana", height_cm=168, mass_kg=57.5)
     assert (saved.name, saved.height_cm, saved.mass_kg) == ("ana", 168.0, 57.5)
     assert store.runner("ana") == saved

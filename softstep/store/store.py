@@ -151,8 +151,10 @@ class Store:
 
     # -- runners --------------------------------------------------------------------------------
     def runner(self, name: str) -> Runner:
-        """The profile of ``name``, created empty on first use."""
-        return self._write(lambda conn: _runner_profile(conn, _runner_id(conn, name)))
+        """The profile of ``name``; an empty one (nothing stored) for a runner not seen yet."""
+        with self._read() as conn:
+            row = conn.execute(sa.select(runners).where(runners.c.name == name)).one_or_none()
+        return Runner(name) if row is None else Runner(row.name, row.height_cm, row.mass_kg)
 
     def set_profile(self, name: str, *, height_cm: float | None, mass_kg: float | None) -> Runner:
         """Set (None: clear) the height in cm and mass in kg of ``name``; returns the profile.
