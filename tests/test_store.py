@@ -353,6 +353,31 @@ def test_duplicate_race_on_the_unique_hash_returns_the_stored_runs(store, analys
     assert count(store, files) == 1 and count(store, runs) == 1
 
 
+def test_a_runner_race_then_a_file_race_still_returns_the_stored_runs(store, analysis,
+                                                                    monkeypatch):
+    """Two writers of the same new runner's same file: ours loses the runner insert, then the
+    file insert, and still ends with the stored runs (the load test met this on PostgreSQL)."""
+    first = store.import_analysis(copy.deepcopy(analysis), runner="ana")
+    real_runner_id, real_lookup = store_module._runner_id, store_module._file_run_ids
+    attempts = []
+
+    def runner_insert_races_once(conn, name):
+        attempts.append(name)
+        if len(attempts) == 1:  # as if our look-up ran before the other writer's commit
+            conn.execute(runners.insert().values(name=name, created_at=datetime.now(UTC)))
+        return real_runner_id(conn, name)
+
+    def file_lookup_misses_on_the_second_try(conn, runner_id, digest):
+        return None if len(attempts) == 2 else real_lookup(conn, runner_id, digest)
+
+    monkeypatch.setattr(store_module, "_runner_id", runner_insert_races_once)
+    monkeypatch.setattr(store_module, "_file_run_ids", file_lookup_misses_on_the_second_try)
+    second = store.import_analysis(analysis, runner="ana")
+    assert len(attempts) == 3
+    assert second == ImportResult(first.run_ids, duplicate=True)
+    assert count(store, runners) == 1 and count(store, files) == 1 and count(store, runs) == 1
+
+
 def test_a_deleted_runs_id_is_never_reused(store):
     first = store.import_analysis(make_analysis(seed=1), runner="ana").run_ids
     second = store.import_analysis(make_analysis(seed=2), runner="ana").run_ids

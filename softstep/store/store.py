@@ -69,6 +69,7 @@ from softstep.store.schema import (
 )
 
 T = TypeVar("T")
+WRITE_ATTEMPTS = 3
 
 RECORD_DTYPES: dict[str, str] = dict.fromkeys(RECORD_COLUMNS, "float64")
 MAX_RUN_ID = 2**31 - 1  # runs.id is an INTEGER: larger ids cannot exist
@@ -451,17 +452,18 @@ class Store:
     def _write(self, work: Callable[[sa.Connection], T]) -> T:
         """Run ``work`` in one write transaction; all or nothing.
 
-        A unique-constraint race (another writer stored the same file or runner between our
-        look-up and our insert) rolls back and runs ``work`` once more, which then finds it.
+        A unique-constraint race (another writer stored the same runner or file between our
+        look-up and our insert) rolls back and runs ``work`` again, which then finds that row;
+        an import can meet two such races in turn (the runner, then the file), hence 3 tries.
         """
-        for attempt in (1, 2):
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._engine.connect() as conn:
                     conn.execution_options(**{WRITE: True})
                     with conn.begin():
                         return work(conn)
             except sa_exc.IntegrityError as exc:
-                if attempt == 2:
+                if attempt == WRITE_ATTEMPTS:
                     raise write_error(self._shown_url, exc, integrity=True) from exc
             except sa_exc.DBAPIError as exc:
                 raise write_error(self._shown_url, exc) from exc
