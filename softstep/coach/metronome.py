@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import numbers
-import wave
+import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,8 @@ ACCENT_HZ = 1500.0
 AMPLITUDE = 0.6 * 32767
 ACCENT_AMPLITUDE = 0.9 * 32767
 CHUNK_S = 10.0
+SAMPLE_RATE_HZ = 22050
+WAV_HEADER_BYTES = 44
 
 
 def _is_number(x) -> bool:
@@ -91,32 +94,69 @@ def click_track(
                    int(accent_every))
 
 
-def write_click_wav(
-    path: str | Path,
-    spm: float,
-    minutes: float,
-    sample_rate_hz: int = 22050,
-    accent_every: int = 0,
-) -> Path:
-    """Write a mono 16-bit WAV click track, streamed in 10-s chunks (constant memory).
-
-    Raises ValueError for spm outside 60-240 or minutes outside (0, 180]; OSError when the file
-    cannot be written. Returns the path written.
-    """
-    _check(spm, sample_rate_hz)
+def _check_minutes(minutes: float) -> None:
     if not (_is_number(minutes) and 0 < minutes <= MAX_MINUTES):
         raise ValueError(
             f"minutes must be more than 0 and at most {MAX_MINUTES:g}, got {minutes!r}"
         )
-    path = Path(path)
-    total = int(round(minutes * 60.0 * sample_rate_hz))
+
+
+def _n_samples(minutes: float, sample_rate_hz: int) -> int:
+    return int(round(minutes * 60.0 * sample_rate_hz))
+
+
+def wav_size_bytes(minutes: float, sample_rate_hz: int = SAMPLE_RATE_HZ) -> int:
+    """Bytes of the mono 16-bit WAV click track of ``minutes`` (header included).
+
+    >>> wav_size_bytes(1.0, 8000)
+    960044
+    """
+    return WAV_HEADER_BYTES + 2 * _n_samples(minutes, sample_rate_hz)
+
+
+def _wav_header(n_samples: int, sample_rate_hz: int) -> bytes:
+    """The 44-byte header of a mono 16-bit PCM WAV of ``n_samples``."""
+    data_bytes = 2 * n_samples
+    return (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate_hz, 2 * sample_rate_hz, 2, 16)
+            + b"data" + struct.pack("<I", data_bytes))
+
+
+def click_wav_chunks(spm: float, minutes: float, sample_rate_hz: int = SAMPLE_RATE_HZ,
+                     accent_every: int = 0) -> Iterator[bytes]:
+    """A mono 16-bit WAV click track as byte chunks: the header, then 10-s blocks (constant
+    memory however long). The arguments are checked now: ValueError for spm outside 60-240 or
+    minutes outside (0, 180].
+    """
+    _check(spm, sample_rate_hz)
+    _check_minutes(minutes)
+    total = _n_samples(minutes, sample_rate_hz)
     chunk = int(CHUNK_S * sample_rate_hz)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate_hz)
+
+    def chunks() -> Iterator[bytes]:
+        yield _wav_header(total, sample_rate_hz)
         for start in range(0, total, chunk):
             block = _render(float(spm), start, min(chunk, total - start), sample_rate_hz,
                             int(accent_every))
-            wav.writeframes(block.astype("<i2").tobytes())
+            yield block.astype("<i2").tobytes()
+
+    return chunks()
+
+
+def write_click_wav(
+    path: str | Path,
+    spm: float,
+    minutes: float,
+    sample_rate_hz: int = SAMPLE_RATE_HZ,
+    accent_every: int = 0,
+) -> Path:
+    """Write a mono 16-bit WAV click track, streamed in 10-s chunks (constant memory).
+
+    Raises ValueError for spm outside 60-240 or minutes outside (0, 180] (nothing written);
+    OSError when the file cannot be written. Returns the path written.
+    """
+    chunks = click_wav_chunks(spm, minutes, sample_rate_hz, accent_every)
+    path = Path(path)
+    with path.open("wb") as out:
+        out.writelines(chunks)
     return path

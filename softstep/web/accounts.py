@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from softstep.store.accounts import MIN_PASSWORD_CHARS, AccountError
 from softstep.web.access import SESSION_COOKIE, Viewer, current_viewer
-from softstep.web.pages import _page
+from softstep.web.pages import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,8 +40,8 @@ def _secure(request: Request) -> bool:
 def _login_form(request: Request, status_code: int = 200, *, error: str | None = None,
                 name: str = "", next_path: str = "/runs") -> HTMLResponse:
     token = secrets.token_urlsafe(32)
-    response = _page("login.html.j2", status_code, title="Sign in", viewer=None, error=error,
-                     user_name=name, next=next_path, login_token=token)
+    response = render_page("login.html.j2", status_code, title="Sign in", viewer=None, error=error,
+                           user_name=name, next=next_path, login_token=token)
     response.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
                         secure=_secure(request), path="/login")
     return response
@@ -93,12 +93,12 @@ def logout(request: Request, viewer: Viewer = Depends(current_viewer)) -> Respon
 def _account_page(request: Request, viewer: Viewer, status_code: int = 200, *,
                   error: str | None = None, saved: str | None = None) -> HTMLResponse:
     if viewer.user is None:  # single-user mode: how to get accounts (a change: 404, none here)
-        return _page("single_user.html.j2", 200 if request.method == "GET" else 404,
-                     title="No accounts: single-user mode", viewer=viewer)
+        return render_page("single_user.html.j2", 200 if request.method == "GET" else 404,
+                           title="No accounts: single-user mode", viewer=viewer)
     accounts = request.app.state.accounts
-    return _page("account.html.j2", status_code, title="Account", viewer=viewer, error=error,
-                 saved=saved, coaches=accounts.coaches(viewer.user),
-                 athletes=accounts.athletes(viewer.user), min_chars=MIN_PASSWORD_CHARS)
+    return render_page("account.html.j2", status_code, title="Account", viewer=viewer, error=error,
+                       saved=saved, coaches=accounts.coaches(viewer.user),
+                       athletes=accounts.athletes(viewer.user), min_chars=MIN_PASSWORD_CHARS)
 
 
 @router.get("/account", response_class=HTMLResponse)

@@ -12,25 +12,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 
-from softstep.coach import metronome
+from softstep.coach.metronome import click_wav_chunks, wav_size_bytes
 from softstep.model import Plan, PlanWeek
 from softstep.progress import LABELS, METRICS, Trends, weekly_trends
 from softstep.web.access import Viewer, current_viewer
 from softstep.web.api import RUN_ERRORS
+from softstep.web.pages import render_page
 
 router = APIRouter()
 
-SAMPLE_RATE_HZ = 22050
 DEFAULT_SESSION_MIN = 30.0
 PREVIEW_MIN = 10.0 / 60.0
 HEIGHT_CM = (100.0, 230.0)  # as `softstep profile set`
@@ -38,14 +35,6 @@ MASS_KG = (25.0, 200.0)
 
 
 # -- helpers --------------------------------------------------------------------------------------
-_TEMPLATES = Environment(loader=PackageLoader("softstep.web", "templates"),
-                         autoescape=select_autoescape(("html", "j2")))
-
-
-def _page(name: str, status_code: int = 200, **context: object) -> HTMLResponse:
-    return HTMLResponse(_TEMPLATES.get_template(name).render(**context), status_code=status_code)
-
-
 def _runner_or_404(viewer: Viewer, runner: str | None) -> str:
     name = runner or viewer.runner
     if not viewer.can_read(name):
@@ -100,7 +89,7 @@ def plan_page(request: Request, runner: str | None = None,
     name = _runner_or_404(viewer, runner)
     latest = _latest_run(request, name)
     if latest is None:
-        return _page("plan.html.j2", title="Your plan", viewer=viewer, runner=name, plan=None)
+        return render_page("plan.html.j2", title="Your plan", viewer=viewer, runner=name, plan=None)
     run_id, started = latest
     plan: Plan = request.app.state.store.load_run(run_id).plan
     index = week_index(started, datetime.now(UTC), len(plan.weeks))
@@ -108,37 +97,9 @@ def plan_page(request: Request, runner: str | None = None,
     spm = week.cadence_target_spm if week and week.cadence_target_spm else (
         plan.baseline_cadence_spm)
     minutes = _session_minutes(week) if week else DEFAULT_SESSION_MIN
-    return _page("plan.html.j2", title="Your plan", viewer=viewer, runner=name, plan=plan,
-                 week=week, week_number=index + 1, run_id=run_id, started=started,
-                 spm=round(spm) if spm else None, minutes=minutes)
-
-
-def _wav_header(n_samples: int, sample_rate_hz: int) -> bytes:
-    data_bytes = 2 * n_samples
-    return (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt "
-            + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate_hz, 2 * sample_rate_hz, 2, 16)
-            + b"data" + struct.pack("<I", data_bytes))
-
-
-def click_wav_chunks(spm: float, minutes: float,
-                     sample_rate_hz: int = SAMPLE_RATE_HZ) -> Iterator[bytes]:
-    """A mono 16-bit WAV click track at ``spm`` as byte chunks (header, then 10-s blocks):
-    constant memory however long. ValueError for spm/minutes out of range (as the CLI)."""
-    metronome._check(spm, sample_rate_hz)
-    if not (0 < minutes <= metronome.MAX_MINUTES):
-        raise ValueError(f"minutes must be more than 0 and at most "
-                         f"{metronome.MAX_MINUTES:g}, got {minutes!r}")
-    total = int(round(minutes * 60.0 * sample_rate_hz))
-    chunk = int(metronome.CHUNK_S * sample_rate_hz)
-
-    def chunks() -> Iterator[bytes]:
-        yield _wav_header(total, sample_rate_hz)
-        for start in range(0, total, chunk):
-            block = metronome._render(float(spm), start, min(chunk, total - start),
-                                      sample_rate_hz, 0)
-            yield block.astype("<i2").tobytes()
-
-    return chunks()
+    return render_page("plan.html.j2", title="Your plan", viewer=viewer, runner=name, plan=plan,
+                       week=week, week_number=index + 1, run_id=run_id, started=started,
+                       spm=round(spm) if spm else None, minutes=minutes)
 
 
 @router.get("/plan/metronome.wav", include_in_schema=False)
@@ -150,10 +111,9 @@ def metronome_wav(spm: float = Query(..., description="steps/min, 60-240"),
     except ValueError as exc:
         raise HTTPException(422, f"{exc}; e.g. /plan/metronome.wav?spm=172&minutes=30") from None
     name = f"metronome-{spm:g}spm-{minutes:g}min.wav"
-    n_bytes = 44 + 2 * int(round(minutes * 60.0 * SAMPLE_RATE_HZ))
     return StreamingResponse(body, media_type="audio/wav", headers={
         "Content-Disposition": f'attachment; filename="{name}"',
-        "Content-Length": str(n_bytes)})
+        "Content-Length": str(wav_size_bytes(minutes))})
 
 
 # -- progress -------------------------------------------------------------------------------------
@@ -221,9 +181,10 @@ def progress_page(request: Request, runner: str | None = None,
                   viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
     name = _runner_or_404(viewer, runner)
     trends = _trends(request, name)
-    return _page("progress.html.j2", title="Progress at matched speed", viewer=viewer,
-                 runner=name, trends=trends, labels=LABELS, plotly_url=request.app.state.plotly_url,
-                 data=dataclasses.asdict(trends)["metrics"])
+    return render_page("progress.html.j2", title="Progress at matched speed", viewer=viewer,
+                       runner=name, trends=trends, labels=LABELS,
+                       plotly_url=request.app.state.plotly_url,
+                       data=dataclasses.asdict(trends)["metrics"])
 
 
 # -- profile --------------------------------------------------------------------------------------
@@ -254,9 +215,9 @@ def profile_page(request: Request, runner: str | None = None,
 def _profile_page(viewer: Viewer, height: object, mass: object, *, runner: str | None = None,
                   error: str | None = None, saved: bool = False) -> HTMLResponse:
     runner = runner or viewer.runner
-    return _page("profile.html.j2", 422 if error else 200, title="Profile", viewer=viewer,
-                 runner=runner, editable=runner == viewer.runner, error=error, saved=saved,
-                 height=height, mass=mass, bounds=(HEIGHT_CM, MASS_KG))
+    return render_page("profile.html.j2", 422 if error else 200, title="Profile", viewer=viewer,
+                       runner=runner, editable=runner == viewer.runner, error=error, saved=saved,
+                       height=height, mass=mass, bounds=(HEIGHT_CM, MASS_KG))
 
 
 @router.post("/profile", response_class=HTMLResponse, include_in_schema=False)

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from softstep.errors import SoftstepError, StoreError
 from softstep.report import format as fmt
-from softstep.web.access import Viewer, current_viewer, readable_owner, readable_run
+from softstep.web.access import Viewer, current_viewer, readable_owner
 from softstep.web.run_edits import SURFACES
 from softstep.web.uploads import TooLargeError, ingest
 
@@ -28,7 +28,8 @@ def _environment() -> Environment:
     return env
 
 
-def _page(name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+def render_page(name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    """The template ``name`` of softstep/web/templates rendered with ``context``."""
     html = _environment().get_template(name).render(**context)
     return HTMLResponse(html, status_code=status_code)
 
@@ -74,13 +75,13 @@ def runs_page(request: Request, runner: str | None = None, since: str | None = N
     try:
         since_day, until_day = _day(since, "since"), _day(until, "until")
     except ValueError as exc:
-        return _page("runs.html.j2", 400, runs=[], form=form, error=str(exc), viewer=viewer,
-                     filtered=True, **choices)
+        return render_page("runs.html.j2", 400, runs=[], form=form, error=str(exc), viewer=viewer,
+                           filtered=True, **choices)
     rows = [row for row in readable
             if (not runner or row.runner == runner) and (not source or row.source == source)
             and _in_range(row.start, since_day, until_day)]
-    return _page("runs.html.j2", runs=rows, form=form, error=None, viewer=viewer,
-                 filtered=any(form.values()), **choices)
+    return render_page("runs.html.j2", runs=rows, form=form, error=None, viewer=viewer,
+                       filtered=any(form.values()), **choices)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -99,12 +100,12 @@ def render_run_page(request: Request, viewer: Viewer, run_id: int, status_code: 
     from softstep.report.html import REPORT_TITLE, media_video_view, render_parts
 
     try:
-        run = readable_run(request, viewer, run_id)
+        owner = readable_owner(request, viewer, run_id)
     except HTTPException:
-        return _page("message.html.j2", 404, title="Run not found",
-                     message=f"There is no run {run_id}.", viewer=viewer)
+        return render_page("message.html.j2", 404, title="Run not found",
+                           message=f"There is no run {run_id}.", viewer=viewer)
     store = request.app.state.store
-    owner = store.run_runner(run_id)
+    run = store.load_run(run_id)
     analysis = FileAnalysis(run.recording.path or f"run {run_id}", [run])
     video = media_video_view(run_id, store.media(run_id))
     plan_href = "/plan?" + urlencode({"runner": owner})
@@ -116,8 +117,8 @@ def render_run_page(request: Request, viewer: Viewer, run_id: int, status_code: 
         labels = {k: str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
         edit = {"labels": labels_sent if labels_sent is not None else labels,
                 "error": labels_error, "surfaces": SURFACES}
-    return _page("run.html.j2", status_code, title=REPORT_TITLE, report=report, viewer=viewer,
-                 run_id=run_id, edit=edit)
+    return render_page("run.html.j2", status_code, title=REPORT_TITLE, report=report, viewer=viewer,
+                       run_id=run_id, edit=edit)
 
 
 @router.get("/runs/{run_id}/media/{name}")
@@ -136,8 +137,8 @@ def run_media(request: Request, run_id: int, name: str,
 
 @router.get("/upload", response_class=HTMLResponse)
 def upload_form(request: Request, viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
-    return _page("upload.html.j2", max_mb=request.app.state.limit.max_bytes / 1024**2,
-                 viewer=viewer)
+    return render_page("upload.html.j2", max_mb=request.app.state.limit.max_bytes / 1024**2,
+                       viewer=viewer)
 
 
 @router.post("/upload", response_class=HTMLResponse)
@@ -156,11 +157,11 @@ def upload_submit(request: Request, file: list[UploadFile] = File(...),
             stored = ingest(state.store, upload.file, upload.filename,
                             max_bytes=state.limit.max_bytes, runner=viewer.runner)
         except TooLargeError as exc:
-            return _page("upload.html.j2", 413, max_mb=max_mb, error=str(exc), viewer=viewer)
+            return render_page("upload.html.j2", 413, max_mb=max_mb, error=str(exc), viewer=viewer)
         except StoreError:
             raise  # 503, by the app's exception handler
         except SoftstepError as exc:
-            return _page("upload.html.j2", 422, max_mb=max_mb, error=str(exc), viewer=viewer)
+            return render_page("upload.html.j2", 422, max_mb=max_mb, error=str(exc), viewer=viewer)
         ids.extend(stored.ids)
     target = f"/runs/{ids[0]}" if len(ids) == 1 else "/runs"
     return RedirectResponse(target, status_code=303)
