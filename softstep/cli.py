@@ -636,19 +636,11 @@ def _accounts(db: str | None) -> Iterator[Accounts]:
 
 
 def _new_password(name: str, from_stdin: bool) -> str:
-    """A password for ``name``: one line of stdin, or typed twice at a hidden prompt.
-    Exits with a message when it is shorter than the accounts' minimum (8 characters)."""
-    from softstep.store.accounts import MIN_PASSWORD_CHARS
-
+    """A password for ``name``: one line of stdin, or typed twice at a hidden prompt (Accounts
+    refuses one that is too short)."""
     if from_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt(f"Password for {name}", hide_input=True,
-                                confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise _fail(f"the password must have at least {MIN_PASSWORD_CHARS} characters "
-                    f"(got {len(password)}); nothing was changed")
-    return password
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
 
 
 def _known_user(accounts: Accounts, name: str) -> None:

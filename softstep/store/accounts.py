@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -29,14 +30,19 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from softstep.errors import StoreError
 from softstep.store.schema import runners, runs, shares, users, web_sessions
-from softstep.store.store import Store, _runner_id, delete_runs_where
+from softstep.store.store import Store, _now, _runner_id, delete_runs_where
 
 SESSION_DAYS = 14
 MIN_PASSWORD_CHARS = 8
 MAX_NAME_CHARS = 200
 _HASHER = PasswordHasher()  # argon2id with argon2-cffi's recommended cost
-# Hashed once, so that signing in as an unknown user costs one verification like a known one.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against for an unknown user, so that a sign-in costs one verification whether
+    or not the name exists (hashed once, on the first sign-in rather than at import)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(StoreError, ValueError):
@@ -66,10 +72,6 @@ class Session:
 def token_sha256(token: str) -> str:
     """The hex sha256 of a session token, as stored in web_sessions."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _check_name(name: str) -> str:
@@ -135,7 +137,7 @@ class Accounts:
         whether or not the user exists (the time does not tell which names exist)."""
         row = self._user_row(name)
         try:
-            _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
+            _HASHER.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         return User(row.id, row.name, row.runner) if row else None
@@ -217,10 +219,8 @@ class Accounts:
         """The unexpired session of cookie value ``token``; None when unknown or expired."""
         if not token:
             return None
-        query = (sa.select(users.c.id, users.c.name, runners.c.name.label("runner"),
-                           web_sessions.c.csrf_token, web_sessions.c.expires_at)
-                 .join(users, users.c.id == web_sessions.c.user_id)
-                 .join(runners, runners.c.id == users.c.runner_id)
+        query = (_USER_QUERY.add_columns(web_sessions.c.csrf_token, web_sessions.c.expires_at)
+                 .join(web_sessions, web_sessions.c.user_id == users.c.id)
                  .where(web_sessions.c.token_sha256 == token_sha256(token)))
         with self.store._read() as conn:
             row = conn.execute(query).one_or_none()

@@ -154,8 +154,7 @@ class Store:
     def runner(self, name: str) -> Runner:
         """The profile of ``name``; an empty one (nothing stored) for a runner not seen yet."""
         with self._read() as conn:
-            row = conn.execute(sa.select(runners).where(runners.c.name == name)).one_or_none()
-        return Runner(name) if row is None else Runner(row.name, row.height_cm, row.mass_kg)
+            return _runner_profile(conn, runners.c.name == name) or Runner(name)
 
     def set_profile(self, name: str, *, height_cm: float | None, mass_kg: float | None) -> Runner:
         """Set (None: clear) the height in cm and mass in kg of ``name``; returns the profile.
@@ -176,7 +175,7 @@ class Store:
                     mass_kg=None if mass_kg is None else float(mass_kg),
                 )
             )
-            return _runner_profile(conn, runner_id)
+            return _runner_profile(conn, runners.c.id == runner_id)
 
         return self._write(update)
 
@@ -220,14 +219,9 @@ class Store:
     def stored_file_runs(self, runner: str, content_hash: str) -> list[int] | None:
         """Run ids of ``runner``'s stored file with this content hash (sha256 hex), or None
         when that runner has not stored it. Reads only (never creates the runner)."""
-        query = (sa.select(runs.c.id)
-                 .join(files, runs.c.file_id == files.c.id)
-                 .join(runners, files.c.runner_id == runners.c.id)
-                 .where(runners.c.name == runner, files.c.content_hash == content_hash)
-                 .order_by(runs.c.session_index))
+        runner_id = sa.select(runners.c.id).where(runners.c.name == runner).scalar_subquery()
         with self._read() as conn:
-            ids = [int(i) for i in conn.execute(query).scalars()]
-        return ids or None
+            return _file_run_ids(conn, runner_id, content_hash)
 
     def runs(self, runner: str | None = None) -> list[RunRow]:
         """Stored runs, oldest first (runs without a start time last), of one runner or all."""
@@ -505,22 +499,22 @@ def _runner_id(conn: sa.Connection, name: str) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def _runner_profile(conn: sa.Connection, runner_id: int) -> Runner:
-    row = conn.execute(sa.select(runners).where(runners.c.id == runner_id)).one()
-    return Runner(row.name, row.height_cm, row.mass_kg)
+def _runner_profile(conn: sa.Connection, which: sa.ColumnElement[bool]) -> Runner | None:
+    """The profile of the runner matching ``which`` (a condition on ``runners``); None."""
+    row = conn.execute(sa.select(runners).where(which)).one_or_none()
+    return None if row is None else Runner(row.name, row.height_cm, row.mass_kg)
 
 
-def _file_run_ids(conn: sa.Connection, runner_id: int, digest: str | None) -> list[int] | None:
-    """Run ids of the runner's stored file with this content hash, or None when not stored."""
+def _file_run_ids(conn: sa.Connection, runner_id: int | sa.ScalarSelect[int],
+                  digest: str | None) -> list[int] | None:
+    """Run ids of the runner's stored file with this content hash (in the file's order), or
+    None when not stored (a stored file always has runs: deleting its last run removes it)."""
     if digest is None:
         return None
-    file_id = conn.execute(
-        sa.select(files.c.id).where(files.c.runner_id == runner_id, files.c.content_hash == digest)
-    ).scalar()
-    if file_id is None:
-        return None
-    query = sa.select(runs.c.id).where(runs.c.file_id == file_id).order_by(runs.c.session_index)
-    return [int(i) for i in conn.execute(query).scalars()]
+    query = (sa.select(runs.c.id).join(files, runs.c.file_id == files.c.id)
+             .where(files.c.runner_id == runner_id, files.c.content_hash == digest)
+             .order_by(runs.c.session_index))
+    return [int(i) for i in conn.execute(query).scalars()] or None
 
 
 def _insert_file(

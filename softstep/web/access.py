@@ -71,7 +71,7 @@ def current_viewer(request: Request) -> Viewer:
     unexpired session.
     """
     state = request.app.state
-    if not getattr(state, "multi_user", False):
+    if not state.multi_user:
         return Viewer(user=None, runner=state.runner, readable=None, csrf_token=state.csrf_token)
     session = request_session(request)
     if session is None:
@@ -85,7 +85,7 @@ def current_viewer(request: Request) -> Viewer:
 def request_session(request: Request) -> Session | None:
     """The unexpired session of the request's cookie (looked up once per request); None when
     there is none or the app is in single-user mode."""
-    if not getattr(request.app.state, "multi_user", False):
+    if not request.app.state.multi_user:
         return None
     if "session" not in request.scope.setdefault("softstep", {}):
         token = request.cookies.get(SESSION_COOKIE, "")

@@ -9,6 +9,7 @@ check of ``access.csrf_guard``).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,10 +21,6 @@ from softstep.web.pages import render_page
 router = APIRouter(include_in_schema=False)
 
 LOGIN_COOKIE = "softstep_login"
-
-
-def _multi_user(request: Request) -> bool:
-    return bool(getattr(request.app.state, "multi_user", False))
 
 
 def _safe_next(target: str | None) -> str:
@@ -50,7 +47,7 @@ def _login_form(request: Request, status_code: int = 200, *, error: str | None =
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
     """The sign-in form (single-user mode has no sign-in: to the runs)."""
-    if not _multi_user(request):
+    if not request.app.state.multi_user:
         return RedirectResponse("/runs", status_code=303)
     return _login_form(request, next_path=_safe_next(next))
 
@@ -59,7 +56,7 @@ def login_page(request: Request, next: str | None = None) -> Response:  # noqa: 
 def login(request: Request, name: str = Form(""), password: str = Form(""),
           login_token: str = Form(""), next: str = Form("/runs")) -> Response:  # noqa: A002
     """Check name and password; on success set the session cookie and go to ``next``."""
-    if not _multi_user(request):
+    if not request.app.state.multi_user:
         return RedirectResponse("/runs", status_code=303)
     cookie = request.cookies.get(LOGIN_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie.encode(), login_token.encode()):
@@ -122,27 +119,31 @@ def change_password(request: Request, old_password: str = Form(""),
     return _account_page(request, viewer, saved="Password changed.")
 
 
+def _change_share(request: Request, viewer: Viewer, coach: str,
+                  change: Callable[[str, str], None], saved: str) -> HTMLResponse:
+    """Apply ``change(athlete, coach)`` (Accounts.share or unshare) for the viewer; the
+    account page says ``saved`` (with ``{coach}``) or what went wrong."""
+    if viewer.user is None:
+        return _account_page(request, viewer)
+    coach = coach.strip()
+    try:
+        change(viewer.user, coach)
+    except AccountError as exc:
+        return _account_page(request, viewer, 400, error=str(exc))
+    return _account_page(request, viewer, saved=saved.format(coach=coach))
+
+
 @router.post("/account/share", response_class=HTMLResponse)
 def share(request: Request, coach: str = Form(""),
           viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
     """Let user ``coach`` read my runs."""
-    if viewer.user is None:
-        return _account_page(request, viewer)
-    try:
-        request.app.state.accounts.share(viewer.user, coach.strip())
-    except AccountError as exc:
-        return _account_page(request, viewer, 400, error=str(exc))
-    return _account_page(request, viewer, saved=f"{coach.strip()} may now read your runs.")
+    return _change_share(request, viewer, coach, request.app.state.accounts.share,
+                         "{coach} may now read your runs.")
 
 
 @router.post("/account/unshare", response_class=HTMLResponse)
 def unshare(request: Request, coach: str = Form(""),
             viewer: Viewer = Depends(current_viewer)) -> HTMLResponse:
     """Stop letting ``coach`` read my runs."""
-    if viewer.user is None:
-        return _account_page(request, viewer)
-    try:
-        request.app.state.accounts.unshare(viewer.user, coach.strip())
-    except AccountError as exc:
-        return _account_page(request, viewer, 400, error=str(exc))
-    return _account_page(request, viewer, saved=f"{coach.strip()} no longer reads your runs.")
+    return _change_share(request, viewer, coach, request.app.state.accounts.unshare,
+                         "{coach} no longer reads your runs.")

@@ -169,9 +169,10 @@ def _trends(request: Request, runner: str) -> Trends:
             responses=RUN_ERRORS)
 def progress_api(request: Request, runner: str | None = None,
                  viewer: Viewer = Depends(current_viewer)) -> ProgressOut:
-    """Weekly trends at matched speed: per ISO week and metric the median, quartiles, a ~95 %
-    interval half-width and the minutes/steps behind it; whether the first-to-last change is
-    larger than its uncertainty. 404 for a runner you may not read."""
+    """Weekly trends at matched speed: per ISO week and metric the median, quartiles, a 95 %
+    interval of the median (``low``, ``high``; null with under 6 minutes or 10-step stretches)
+    and the minutes/steps behind it; whether the first-to-last change is larger than its
+    uncertainty. 404 for a runner you may not read."""
     name = _runner_or_404(viewer, runner)
     return ProgressOut(runner=name, **dataclasses.asdict(_trends(request, name)))
 

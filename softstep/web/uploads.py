@@ -12,12 +12,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from softstep.errors import SoftstepError
 from softstep.store import Store
+
+if TYPE_CHECKING:
+    from softstep.model import FileAnalysis
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -175,7 +178,7 @@ SIDE_NAMES = {"L": "left", "R": "right", "L?": "left-unsure", "R?": "right-unsur
 CLIP_NAME = "annotated.mp4"
 
 
-def store_video_media(store: Store, analysis: object, run_ids: list[int], clip: Path,
+def store_video_media(store: Store, analysis: FileAnalysis, run_ids: list[int], clip: Path,
                       shown: str) -> list[str]:
     """Draw the contact sheets (JPEG, ``contacts-<side>.jpg``) and the annotated clip
     (``annotated.mp4``) of each video run of ``analysis`` from the uploaded ``clip`` and store
@@ -187,7 +190,7 @@ def store_video_media(store: Store, analysis: object, run_ids: list[int], clip: 
     warnings: list[str] = []
     if clip.suffix.lower() not in VIDEO_SUFFIXES:
         return warnings
-    for run, run_id in zip(analysis.runs, run_ids, strict=True):  # type: ignore[attr-defined]
+    for run, run_id in zip(analysis.runs, run_ids, strict=True):
         if run.recording.source != "video":
             continue
         info = run.recording.info
