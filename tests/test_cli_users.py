@@ -16,6 +16,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from test_store import any_db_url  # noqa: F401  (fixture: SQLite, plus PostgreSQL when set)
+from test_web_access import sign_in
 
 from softstep import sample_path
 from softstep.cli import app
@@ -194,13 +195,6 @@ def test_serve_multi_user_needs_a_user_then_serves_the_network(any_db_url, serve
     assert call["host"] == "0.0.0.0" and call["port"] == 8000
     assert call["app"].state.multi_user is True
     assert call["app"].state.limit.max_bytes == 5 * 1024 * 1024
-
-
-def sign_in(client: TestClient, name: str, password: str):
-    page = client.get("/login").text
-    token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"name": name, "password": password,
-                                       "login_token": token}, follow_redirects=False)
 
 
 def test_user_added_by_cli_signs_in_to_the_app(any_db_url):  # noqa: F811

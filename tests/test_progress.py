@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from softstep import Runner, sample_path
 from softstep.pipeline import analyze_file
@@ -129,7 +130,7 @@ def test_runs_without_speed_are_compared_per_step_and_flagged_unmatched():
                       "t_s": np.arange(400) * 0.35, "speed_m_per_s": np.nan,
                       "loudness_dbfs": rng.normal(-24, 2, 400)}),
     ], ignore_index=True)
-    records = no_steps().iloc[:0]
+    records = no_steps()
 
     trends = weekly_trends(records, steps)
 
@@ -155,7 +156,15 @@ def test_real_fit_runs_from_the_store_in_one_query_each(tmp_path, shared_data):
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
         for path in (sample_path(), shared_data.joinpath(*REAL_FIT)):
             store.import_analysis(analyze_file(path, Runner("me")), runner="me")
+        selects: list[str] = []
+
+        def count_select(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001
+            if statement.lstrip().upper().startswith("SELECT"):
+                selects.append(statement)
+
+        sa.event.listen(store._engine, "before_cursor_execute", count_select)
         records, steps = store.trend_tables("me", tuple(METRICS))
+        assert len(selects) == 2  # one for the records, one for the steps, however many runs
         assert set(records.run_id) == {1, 2}
         assert {"cadence_spm", "contact_s", "vertical_oscillation_cm"} <= set(records.columns)
         assert store.trend_tables("nobody", tuple(METRICS))[0].empty
@@ -167,6 +176,7 @@ def test_real_fit_runs_from_the_store_in_one_query_each(tmp_path, shared_data):
     low, high = trends.band_m_per_s
     assert high - low == pytest.approx(0.6) and 1.5 < low < 3.5
     cadence = next(m for m in trends.metrics if m.metric == "cadence_spm")
+    assert len(cadence.points) == 2
     assert all(p.minutes >= 1 for p in cadence.points)
     assert all(120 < p.median < 200 and p.q25 <= p.median <= p.q75 for p in cadence.points)
     assert cadence.change is not None and cadence.uncertainty > 0

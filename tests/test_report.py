@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -22,7 +20,8 @@ from softstep.report.text import print_report
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
-# STACK.md: Debian's chromium driven by Playwright with these flags; never `playwright install`.
+
+
 @pytest.fixture(scope="module")
 def sample() -> FileAnalysis:
     return analyze_file(sample_path(), Runner(height_cm=178, mass_kg=70))

@@ -12,7 +12,6 @@ import hashlib
 import math
 import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 

@@ -6,7 +6,6 @@ they skip with that reason when it is absent, except in CI (make test fetches it
 from __future__ import annotations
 
 import json
-import os
 import sys
 import zipfile
 from fractions import Fraction

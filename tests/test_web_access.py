@@ -35,13 +35,22 @@ PASSWORD = "password-123"
 MEDIA_NAME = "contacts-left.jpg"
 MEDIA_BYTES = b"\xff\xd8\xff\xe0 a contact sheet of ana \xff\xd9"
 ORIGIN = "http://testserver"  # the TestClient's own origin
+# at least these routes name a run (run_routes finds them all, these must be among them)
+EXPECTED_RUN_ROUTES = {("GET", "/api/runs/{run_id}"), ("PATCH", "/api/runs/{run_id}"),
+                       ("DELETE", "/api/runs/{run_id}"), ("GET", "/runs/{run_id}"),
+                       ("POST", "/runs/{run_id}/delete"), ("POST", "/runs/{run_id}/labels"),
+                       ("GET", "/runs/{run_id}/media/{name}")}
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def login_token(page: str) -> str:
+    """The pre-session token of a sign-in form page."""
+    return re.search(r'name="login_token" value="([^"]+)"', page).group(1)
+
+
 def sign_in(client: TestClient, name: str, password: str = PASSWORD):
     """GET the sign-in form (for its login token), then POST it; the response of the POST."""
-    page = client.get("/login").text
-    token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
+    token = login_token(client.get("/login").text)
     return client.post("/login", data={"name": name, "password": password,
                                        "login_token": token}, follow_redirects=False)
 
@@ -152,6 +161,7 @@ def test_every_run_route_refuses_anonymous_requests(world):
     before = world.snapshot()
     anon = world.client()
     tried = run_routes(world.app)
+    assert EXPECTED_RUN_ROUTES <= set(tried)
     for method, template in tried:
         path = template.replace("{run_id}", str(world.run_id)).replace("{name}", MEDIA_NAME)
         r = anon.request(method, path, json={"notes": "x"}, follow_redirects=False)
@@ -169,7 +179,7 @@ def test_every_run_route_refuses_anonymous_requests(world):
 def test_sign_in_never_sends_the_browser_off_site(world, target):
     client = world.client()
     page = client.get("/login", params={"next": target}).text
-    token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
+    token = login_token(page)
     r = client.post("/login", data={"name": "ana", "password": PASSWORD, "login_token": token,
                                     "next": target}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/runs"
@@ -180,7 +190,7 @@ def test_sign_in_goes_back_to_the_page_asked_for(world):
     first = client.get(f"/runs/{world.run_id}", follow_redirects=False)
     next_path = re.search(r"next=([^&]+)", first.headers["location"]).group(1)
     page = client.get(first.headers["location"]).text
-    token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
+    token = login_token(page)
     assert re.search(r'name="next" value="/runs/%d"' % world.run_id, page), next_path
     r = client.post("/login", data={"name": "ana", "password": PASSWORD, "login_token": token,
                                     "next": f"/runs/{world.run_id}"}, follow_redirects=False)
@@ -195,10 +205,7 @@ def test_every_run_route_refuses_another_user_and_changes_nothing(world):
     before = world.snapshot()
     token = csrf(world.ben)
     tried = run_routes(world.app)
-    assert {("GET", "/api/runs/{run_id}"), ("PATCH", "/api/runs/{run_id}"),
-            ("DELETE", "/api/runs/{run_id}"), ("GET", "/runs/{run_id}"),
-            ("POST", "/runs/{run_id}/delete"),
-            ("GET", "/runs/{run_id}/media/{name}")} <= set(tried)
+    assert EXPECTED_RUN_ROUTES <= set(tried)
     missing_id = world.run_id + 1000
     for method, template in tried:
         answers = {}
@@ -212,8 +219,9 @@ def test_every_run_route_refuses_another_user_and_changes_nothing(world):
             assert MEDIA_BYTES not in r.content and "r.fit" not in r.text
             answers[rid] = r.status_code
         assert answers[world.run_id] == answers[missing_id] == 404, (method, template, answers)
-    assert world.snapshot() == before
-    assert "ben was here" not in str(before[0]["info"])
+    after = world.snapshot()
+    assert after == before
+    assert "ben was here" not in str(after[0]["info"])
 
 
 def test_another_user_never_lists_or_gets_the_run(world):
@@ -453,7 +461,7 @@ def test_signing_in_again_while_signed_in(world):
     """A browser with a live session that opens /login and signs in (as the same or another
     user) gets a new session; the login form carries its own token, not the session's."""
     page = world.ben.get("/login").text
-    token = re.search(r'name="login_token" value="([^"]+)"', page).group(1)
+    token = login_token(page)
     form = {"name": "ana", "password": PASSWORD, "login_token": token}
     foreign = world.ben.post("/login", data=form, headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 403

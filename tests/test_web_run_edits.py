@@ -11,7 +11,6 @@ import html as html_lib
 import re
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ with warnings.catch_warnings():  # starlette >= 1.x nags about httpx in its Test
 
 from test_store import any_db_url  # noqa: F401  (fixture: SQLite, plus PostgreSQL when set)
 from test_web_access import FIT_BYTES, World, csrf, world  # noqa: F401  (world: fixture)
+from test_web_browser import PHONE, SCREENSHOTS, _overflow_px
 
 from softstep.web import create_app
 
@@ -46,7 +46,7 @@ class Cast(World):
 
 
 @pytest.fixture
-def cast(world: World) -> Cast:
+def cast(world: World) -> Cast:  # noqa: F811  (world: the fixture imported above)
     return Cast(world.app, world.ana, world.ben, world.cora, world.run_id)
 
 
@@ -208,8 +208,6 @@ def test_single_user_mode_has_the_forms_and_they_work(any_db_url):  # noqa: F811
 
 
 # -- in headless Chromium: a 390-px phone, with and without JavaScript ----------------------------
-PHONE = {"width": 390, "height": 844}
-SCREENSHOT = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture
@@ -224,10 +222,6 @@ def served_run(tmp_path) -> Iterator[tuple[str, int]]:
         up = httpx.post(f"{url}/api/runs", files={"file": ("r.fit", FIT_BYTES)}, timeout=120)
         assert up.status_code == 201, up.text
         yield url, up.json()["id"]
-
-
-def _overflow_px(page) -> int:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 @pytest.mark.browser
@@ -268,8 +262,8 @@ def test_delete_asks_first_and_fits_a_phone(chromium, served_run):
         page.goto(f"{url}/runs/{rid}")
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert _overflow_px(page) <= 1, "the run page with its forms scrolls sideways"
-        SCREENSHOT.mkdir(parents=True, exist_ok=True)
-        page.locator("#labels").screenshot(path=str(SCREENSHOT / "run-edit-phone.png"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#labels").screenshot(path=str(SCREENSHOTS / "run-edit-phone.png"))
         asked: list[str] = []
 
         def say_no(dialog) -> None:  # noqa: ANN001

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage, signal
+from scipy import signal
 
 from softstep.model import conform, STEP_COLUMNS
 
