@@ -38,8 +38,9 @@ import httpx
 import numpy as np
 import sqlalchemy as sa
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("SOFTSTEP_SHARED_DATA") or REPO.parent / "shared" / "data")
+from softstep.validation.report import default_data_dir
+
+SHARED_DATA = default_data_dir()
 PG_ENV_VAR = "SOFTSTEP_TEST_POSTGRES"
 
 # Readable running recordings (checked: each becomes 1 run, the multisport file 2), relative to
@@ -113,6 +114,9 @@ class LoadReport:
     # the unique-constraint errors met (then retried by Store._write): how often uploads raced
     unique_races: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # the baseline: the distinct files uploaded one at a time to a fresh database of this store
+    alone_wall_s: float = float("nan")
+    alone_p50_s: float = float("nan")
 
     def latency_percentiles_s(self) -> tuple[float, float, float]:
         """(p50, p95, max) upload latency in s."""
@@ -132,6 +136,9 @@ class LoadReport:
             f"statuses {dict(sorted(statuses.items(), key=str))}",
             f"[{self.store}] wall {self.wall_s:.2f} s; latency per upload p50 {p50:.2f} s, "
             f"p95 {p95:.2f} s, max {worst:.2f} s",
+            f"[{self.store}] baseline, the {distinct} distinct files one at a time: wall "
+            f"{self.alone_wall_s:.2f} s, p50 {self.alone_p50_s:.2f} s; concurrent / alone: "
+            f"wall {self.wall_s / self.alone_wall_s:.2f}x, p50 {p50 / self.alone_p50_s:.2f}x",
             f"[{self.store}] stored: {self.files_stored} files, {self.runs_stored} runs; "
             f"{len(self.unique_races)} unique-constraint races met and retried: {verdict}",
             *(f"[{self.store}]   {n} x {race}" for race, n in Counter(self.unique_races).items()),
@@ -187,6 +194,25 @@ def send_together(base_urls: Sequence[str], uploads: Sequence[Upload], *,
         return outcomes, time.perf_counter() - start_s
 
 
+def send_one_at_a_time(db_url: str, uploads: Sequence[Upload]) -> tuple[float, float]:
+    """The baseline: each distinct content of ``uploads`` POSTed alone, one after another, to
+    a fresh app over ``db_url``. Returns (wall s, median latency s)."""
+    from softstep.web import create_app
+    from softstep.web.loopback import serve_on_loopback
+
+    distinct = list({u.sha256: u for u in uploads}.values())
+    latencies = []
+    with serve_on_loopback(create_app(db_url)) as base_url, \
+            httpx.Client(timeout=UPLOAD_TIMEOUT_S) as client:
+        start_s = time.perf_counter()
+        for upload in distinct:
+            sent_s = time.perf_counter()
+            client.post(f"{base_url}/api/runs", files={"file": (upload.name, upload.data)}
+                        ).raise_for_status()
+            latencies.append(time.perf_counter() - sent_s)
+        return time.perf_counter() - start_s, float(np.median(latencies))
+
+
 def answer_problems(outcomes: Sequence[Outcome]) -> list[str]:
     """What is wrong with the answers: a status other than 201/200, a lock message, not exactly
     one 201 per content, or uploads of one content that returned different run ids."""
@@ -213,8 +239,7 @@ def answer_problems(outcomes: Sequence[Outcome]) -> list[str]:
     return problems
 
 
-def store_problems(db_url: str, outcomes: Sequence[Outcome], runner: str = "me"
-                   ) -> tuple[list[str], int, int]:
+def store_problems(db_url: str, outcomes: Sequence[Outcome]) -> tuple[list[str], int, int]:
     """Compare the store with the answers: one file row per content, holding exactly the run
     ids its uploads returned, and no other runs (Store.runs()). Returns (problems, runs
     stored, files stored)."""
@@ -222,7 +247,7 @@ def store_problems(db_url: str, outcomes: Sequence[Outcome], runner: str = "me"
     from softstep.store.schema import files, runs
 
     with Store(db_url) as store:
-        stored_ids = sorted(row.id for row in store.runs(runner))
+        stored_ids = sorted(row.id for row in store.runs())
         query = (sa.select(files.c.content_hash, files.c.id, runs.c.id)
                  .outerjoin(runs, runs.c.file_id == files.c.id))
         with store._engine.connect() as conn:  # the file rows are not in the public API
@@ -235,7 +260,8 @@ def store_problems(db_url: str, outcomes: Sequence[Outcome], runner: str = "me"
             run_ids[digest].add(run_id)
     problems = []
     expected: set[int] = set()
-    for digest, group in _by_content(outcomes).items():
+    groups = _by_content(outcomes)
+    for digest, group in groups.items():
         name = group[0].upload.name
         returned = {i for o in group for i in o.ids}
         expected |= returned
@@ -244,9 +270,8 @@ def store_problems(db_url: str, outcomes: Sequence[Outcome], runner: str = "me"
         if run_ids.get(digest, set()) != returned:
             problems.append(f"{name}: stored runs {sorted(run_ids.get(digest, ()))}, "
                             f"answered {sorted(returned)}")
-    if set(file_ids) - set(_by_content(outcomes)):
-        problems.append(f"{len(set(file_ids) - set(_by_content(outcomes)))} files stored that "
-                        "no upload sent")
+    if unsent := set(file_ids) - set(groups):
+        problems.append(f"{len(unsent)} files stored that no upload sent")
     if stored_ids != sorted(expected):
         lost, extra = sorted(expected - set(stored_ids)), sorted(set(stored_ids) - expected)
         problems.append(f"Store.runs() differs from the answers: lost {lost}, extra {extra}")
@@ -339,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="softstep-load-") as folder:
             reports.append(run_load(f"sqlite{suffix}", f"sqlite:///{folder}/load.db", uploads,
                                     servers=args.servers))
+            reports[-1].alone_wall_s, reports[-1].alone_p50_s = send_one_at_a_time(
+                f"sqlite:///{folder}/alone.db", uploads)
         print("\n".join(reports[-1].lines()), flush=True)
     if args.only in (None, "postgresql"):
         if not args.pg_url:
@@ -350,6 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with temporary_postgres_database(args.pg_url, "softstep_load") as url:
                 reports.append(run_load(f"postgresql{suffix}", url, uploads,
                                         servers=args.servers))
+            with temporary_postgres_database(args.pg_url, "softstep_alone") as url:
+                reports[-1].alone_wall_s, reports[-1].alone_p50_s = send_one_at_a_time(
+                    url, uploads)
             print("\n".join(reports[-1].lines()), flush=True)
     print(f"load: {_load_average()}")
     return 1 if any(r.problems for r in reports) else 0

@@ -34,12 +34,11 @@ from softstep.model import FileAnalysis, RunAnalysis, Runner
 from softstep.pipeline import analyze_file
 from softstep.store import Store
 from softstep.store.db import temporary_postgres_database
+from softstep.validation.report import default_data_dir
 from softstep.web import create_app
 from softstep.web.loopback import serve_on_loopback
 
-SHARED = Path(os.environ.get("SOFTSTEP_SHARED_DATA",
-                             Path(__file__).resolve().parents[2] / "shared" / "data"))
-HIP_FILE = SHARED / "ankle_hip_outdoor_run" / "acc_running.csv.gz"
+HIP_FILE = default_data_dir() / "ankle_hip_outdoor_run" / "acc_running.csv.gz"
 HIP_RATE_HZ = 100.0  # the file's time column holds one value: the rate comes from SOURCE.txt
 BASELINE_STEPS = 1000
 
@@ -131,6 +130,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
+    if args.steps <= BASELINE_STEPS:
+        parser.error(f"--steps must be more than the {BASELINE_STEPS}-step baseline")
     rate_hz = args.sample_rate or (HIP_RATE_HZ if args.file == HIP_FILE else None)
     if not args.file.exists():
         raise SystemExit(f"{args.file} is missing: set SOFTSTEP_SHARED_DATA to the shared data "

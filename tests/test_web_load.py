@@ -22,6 +22,8 @@ from bench_web_load import (  # noqa: E402
     upload_plan,
 )
 
+import softstep.pipeline  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 # Small readable running files; the first two hold the same bytes under two names.
@@ -36,10 +38,19 @@ SMALL_FILES = [
 N_UPLOADS = 12
 
 
-def test_concurrent_uploads_store_each_file_once(any_db_url, shared_data):  # noqa: F811
+def test_concurrent_uploads_store_each_file_once(any_db_url, shared_data,  # noqa: F811
+                                                 monkeypatch):
     uploads = upload_plan([shared_data / name for name in SMALL_FILES], N_UPLOADS)
     distinct = {u.sha256 for u in uploads}
     assert len(uploads) == N_UPLOADS and len(distinct) == len(SMALL_FILES) - 1
+    analysed: list[str] = []
+    real_analyze = softstep.pipeline.analyze_file
+
+    def counting_analyze(path, *args, **kwargs):  # noqa: ANN001, ANN202
+        analysed.append(Path(path).name)
+        return real_analyze(path, *args, **kwargs)
+
+    monkeypatch.setattr(softstep.pipeline, "analyze_file", counting_analyze)
 
     report = run_load("test", any_db_url, uploads)
 
@@ -52,6 +63,8 @@ def test_concurrent_uploads_store_each_file_once(any_db_url, shared_data):  # no
     for o in report.outcomes:
         assert ids_by_content.setdefault(o.upload.sha256, o.ids) == o.ids
     assert len({i for ids in ids_by_content.values() for i in ids}) == len(distinct)
+    # uploads of one file at the same time wait for the first: each file is analysed once
+    assert len(analysed) == len(distinct), sorted(analysed)
 
 
 def _outcome(upload: Upload, status: int, ids: list[int]) -> Outcome:

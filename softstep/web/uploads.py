@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
     from softstep.model import FileAnalysis
 
 CHUNK_BYTES = 1024 * 1024
+# Striped locks by (runner, content hash): concurrent uploads of one file in this process are
+# analysed once (two different files share a stripe rarely, and then merely take turns).
+_SAME_FILE_LOCKS = tuple(threading.Lock() for _ in range(64))
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,6 @@ def ingest(store: Store, source: BinaryIO, name: str | None, *, max_bytes: int,
     existing ids come back with ``duplicate=True``. Raises TooLargeError, or the reader's
     SoftstepError (naming the uploaded file) with nothing stored.
     """
-    from softstep.pipeline import analyze_file
     from softstep.readers._common import file_content_hash
 
     shown = safe_name(name)
@@ -148,30 +151,39 @@ def ingest(store: Store, source: BinaryIO, name: str | None, *, max_bytes: int,
         path = folder / shown
         size = copy_limited(source, path, max_bytes, shown)
         # the readers hash the same bytes (a .gz's are hashed unzipped, so those miss here and
-        # are found after the analysis): a file stored before is not analysed again
-        known = store.stored_file_runs(runner, file_content_hash(path))
-        if known is not None:
-            return Stored(known, duplicate=True)
-        try:
-            analysis = analyze_file(
-                path, store.runner(runner),
-                loudness_history=store.audio_history(runner),
-                video_history=store.video_history(runner),
-            )
-        except SoftstepError as exc:
-            raise _renamed(exc, path, shown) from None
-        if not analysis.runs:
-            raise SoftstepError(f"no running activity in {shown}")
-        analysis.path = shown
-        for run in analysis.runs:
-            run.recording.path = shown
-        result = store.import_analysis(analysis, runner=runner, file_name=shown, file_size=size)
-        warnings = list(analysis.warnings)
-        if not result.duplicate:
-            warnings += store_video_media(store, analysis, result.run_ids, path, shown)
-        return Stored(result.run_ids, result.duplicate, warnings)
+        # are found after the analysis): a file stored before is not analysed again, and
+        # uploads of one file at the same time wait for the first instead of analysing it too
+        digest = file_content_hash(path)
+        with _SAME_FILE_LOCKS[hash((runner, digest)) % len(_SAME_FILE_LOCKS)]:
+            known = store.stored_file_runs(runner, digest)
+            if known is not None:
+                return Stored(known, duplicate=True)
+            return _analyse_and_store(store, path, shown, size, runner)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _analyse_and_store(store: Store, path: Path, shown: str, size: int, runner: str) -> Stored:
+    from softstep.pipeline import analyze_file
+
+    try:
+        analysis = analyze_file(
+            path, store.runner(runner),
+            loudness_history=store.audio_history(runner),
+            video_history=store.video_history(runner),
+        )
+    except SoftstepError as exc:
+        raise _renamed(exc, path, shown) from None
+    if not analysis.runs:
+        raise SoftstepError(f"no running activity in {shown}")
+    analysis.path = shown
+    for run in analysis.runs:
+        run.recording.path = shown
+    result = store.import_analysis(analysis, runner=runner, file_name=shown, file_size=size)
+    warnings = list(analysis.warnings)
+    if not result.duplicate:
+        warnings += store_video_media(store, analysis, result.run_ids, path, shown)
+    return Stored(result.run_ids, result.duplicate, warnings)
 
 
 SIDE_NAMES = {"L": "left", "R": "right", "L?": "left-unsure", "R?": "right-unsure"}
