@@ -377,6 +377,19 @@ def test_a_runner_race_then_a_file_race_still_returns_the_stored_runs(store, ana
     assert count(store, runners) == 1 and count(store, files) == 1 and count(store, runs) == 1
 
 
+def test_a_run_takes_place_at_its_start_else_when_its_file_came_in(store):
+    started = make_analysis(seed=1)
+    undated = make_analysis(seed=2)
+    undated.runs[0].recording.start = None
+    first = store.import_analysis(started, runner="ana").run_ids[0]
+    before = datetime.now(UTC)
+    second = store.import_analysis(undated, runner="ana").run_ids[0]
+    assert store.run_when(first) == started.runs[0].recording.start
+    assert before - timedelta(seconds=1) <= store.run_when(second) <= datetime.now(UTC)
+    with pytest.raises(RunNotFoundError):
+        store.run_when(second + 100)
+
+
 def test_a_deleted_runs_id_is_never_reused(store):
     first = store.import_analysis(make_analysis(seed=1), runner="ana").run_ids
     second = store.import_analysis(make_analysis(seed=2), runner="ana").run_ids

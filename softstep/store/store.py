@@ -73,6 +73,8 @@ WRITE_ATTEMPTS = 3
 
 RECORD_DTYPES: dict[str, str] = dict.fromkeys(RECORD_COLUMNS, "float64")
 MAX_RUN_ID = 2**31 - 1  # runs.id is an INTEGER: larger ids cannot exist
+# when a run took place: its start, else when its file was imported
+_RUN_WHEN = sa.func.coalesce(runs.c.start, files.c.imported_at)
 CHUNK_ROWS = 5000  # rows per executemany: bounds the memory of the parameter lists
 
 
@@ -289,7 +291,7 @@ class Store:
         >>> with Store("sqlite://") as s: s.trend_tables("ana", ("cadence_spm",))[0].shape
         (0, 5)
         """
-        when = sa.func.coalesce(runs.c.start, files.c.imported_at).label("when")
+        when = _RUN_WHEN.label("when")
         frames = []
         for table, names in ((records, RECORD_COLUMNS), (steps, STEP_COLUMNS)):
             wanted = [c for c in ("t_s", "speed_m_per_s", *columns) if c in names]
@@ -312,6 +314,17 @@ class Store:
                 frame["speed_m_per_s"] = float("nan")
             frames.append(frame)
         return frames[0], frames[1]
+
+    def run_when(self, run_id: int) -> datetime:
+        """When run ``run_id`` took place (UTC): its start, else when its file was imported
+        (as ``trend_tables`` dates it). RunNotFoundError when absent."""
+        query = (sa.select(_RUN_WHEN).select_from(runs)
+                 .join(files, files.c.id == runs.c.file_id).where(runs.c.id == run_id))
+        with self._read() as conn:
+            when = conn.execute(query).scalar()
+        if when is None:
+            raise RunNotFoundError(run_id, self._shown_url)
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
 
     def put_media(self, run_id: int, name: str, media_type: str, data: bytes) -> None:
         """Store (or replace) the picture or clip ``name`` of run ``run_id``, one transaction.

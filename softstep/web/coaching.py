@@ -14,7 +14,6 @@ import dataclasses
 import math
 from datetime import UTC, datetime
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel
@@ -54,26 +53,14 @@ def week_index(start: datetime, now: datetime, n_weeks: int) -> int:
     return max(0, min(weeks, max(n_weeks - 1, 0)))
 
 
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _latest_run(request: Request, runner: str) -> tuple[int, datetime] | None:
-    """(run id, start) of the runner's most recent run (a run without a start counts from when
-    its file was imported, and is taken as the most recent one); None without runs."""
-    store = request.app.state.store
-    rows = store.runs(runner)  # oldest first, runs without a start last
+    """(run id, when it took place) of the runner's most recent run (a run without a start
+    counts from when its file was imported, and is taken as the most recent one); None
+    without runs."""
+    rows = request.app.state.store.runs(runner)  # oldest first, runs without a start last
     if not rows:
         return None
-    latest = rows[-1]
-    if latest.start is not None:
-        return latest.id, _aware(latest.start)
-    records, steps = store.trend_tables(runner, ())
-    when = pd.concat([records, steps]).groupby("run_id")["when"].first()
-    imported = when.get(latest.id)
-    if imported is None:  # a run with neither records nor steps: count from today
-        return latest.id, datetime.now(UTC)
-    return latest.id, _aware(imported.to_pydatetime())
+    return rows[-1].id, request.app.state.store.run_when(rows[-1].id)
 
 
 def _session_minutes(week: PlanWeek) -> float:
