@@ -11,7 +11,7 @@ Example
 >>> accounts.verify_password("ana", "wrong") is None
 True
 >>> session = accounts.create_session("ana")
->>> accounts.session_user(session.token).name
+>>> accounts.session(session.token).user.name
 'ana'
 >>> store.close()
 """
@@ -227,11 +227,6 @@ class Accounts:
         if row is None or row.expires_at <= _now():
             return None
         return Session(token, User(row.id, row.name, row.runner), row.csrf_token, row.expires_at)
-
-    def session_user(self, token: str) -> User | None:
-        """The user of an unexpired session; None otherwise."""
-        found = self.session(token)
-        return None if found is None else found.user
 
     def delete_session(self, token: str) -> None:
         """End the session of ``token`` (sign out); nothing when it is unknown."""

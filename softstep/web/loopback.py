@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from fastapi import FastAPI
 
 
-def free_port() -> int:
+def _free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -35,7 +35,7 @@ def serve_on_loopback(app: FastAPI, *, start_timeout_s: float = 20.0) -> Iterato
     """
     import uvicorn
 
-    port = free_port()
+    port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="on")
     server = uvicorn.Server(config)
